@@ -1,0 +1,102 @@
+package model
+
+import (
+	"strings"
+	"time"
+)
+
+// EventStatus is the life-cycle state of an event.
+type EventStatus string
+
+// The event statuses. Only PENDING events can be reimbursed or voided.
+const (
+	StatusPending    EventStatus = "PENDING"
+	StatusReimbursed EventStatus = "REIMBURSED"
+	StatusVoided     EventStatus = "VOIDED"
+)
+
+// Valid reports whether s is a known status.
+func (s EventStatus) Valid() bool {
+	return s == StatusPending || s == StatusReimbursed || s == StatusVoided
+}
+
+// MaxFuture is how far into the future an event may lie, for clock skew.
+const MaxFuture = 5 * time.Minute
+
+// MaxBatch bounds registerEvents, reimburseEvents and id lists.
+const MaxBatch = 10000
+
+// Event is one registered healthcare event.
+type Event struct {
+	ID              int64
+	EventTypeID     int64
+	CaregiverID     int64
+	OccurredAt      time.Time
+	Month           YearMonth // month of OccurredAt in the report time zone
+	Amount          Money     // the type's price at OccurredAt, fixed at registration
+	Status          EventStatus
+	RegisteredAt    time.Time
+	RegisteredBy    int64 // token id
+	ReimbursedAt    *time.Time
+	ReimbursementID *int64
+	VoidedAt        *time.Time
+	VoidedBy        *int64
+	VoidReason      *string
+	IdempotencyKey  *string
+}
+
+// NewEvent is one input of RegisterEvents.
+type NewEvent struct {
+	EventTypeID    int64
+	CaregiverID    int64
+	OccurredAt     time.Time
+	IdempotencyKey *string
+}
+
+// Normalize checks the parts of the input that need no lookups.
+func (n *NewEvent) Normalize(now time.Time) error {
+	var errs Errors
+	if n.OccurredAt.After(now.Add(MaxFuture)) {
+		errs = append(errs, Invalid("occurredAt", "must not lie more than %s in the future", MaxFuture))
+	}
+	if n.IdempotencyKey != nil {
+		if err := normalizeText("idempotencyKey", n.IdempotencyKey, MaxKeyLen); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs.Err()
+}
+
+// SamePayload reports whether an existing event was registered from the same
+// input, for idempotent retries.
+func (e *Event) SamePayload(n NewEvent) bool {
+	return e.EventTypeID == n.EventTypeID && e.CaregiverID == n.CaregiverID && e.OccurredAt.Equal(n.OccurredAt)
+}
+
+// NormalizeReason trims and checks a void reason.
+func NormalizeReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if err := normalizeText("reason", &reason, MaxReasonLen); err != nil {
+		return "", err
+	}
+	return reason, nil
+}
+
+// EventFilter selects events. Nil slices mean "any"; empty slices match
+// nothing.
+type EventFilter struct {
+	CaregiverIDs    []int64
+	EventTypeIDs    []int64
+	From, To        *time.Time // [From, To) on OccurredAt
+	Statuses        []EventStatus
+	ReimbursementID *int64
+}
+
+// Reimbursement is one payout batch.
+type Reimbursement struct {
+	ID         int64
+	CreatedAt  time.Time
+	CreatedBy  int64 // token id
+	EventCount int64
+	Total      Money
+}

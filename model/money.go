@@ -1,0 +1,93 @@
+package model
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Money is an amount in minor units (öre, cents). It is never a float.
+type Money int64
+
+// maxIntDigits bounds the integer part of a decimal so that any parsed amount,
+// and sums of many of them, stay far from int64 overflow.
+const maxIntDigits = 15
+
+// ParseDecimal parses an exact decimal string with at most two fraction digits
+// ("1250.50", "12", "-3.5") into minor units. Exponents, signs other than a
+// leading '-', spaces and more than two fraction digits are rejected.
+func ParseDecimal(s string) (Money, error) {
+	bad := func(why string) (Money, error) {
+		return 0, Errorf(EInvalid, "invalid Decimal %q: %s", s, why)
+	}
+	if s == "" {
+		return bad("empty")
+	}
+	neg := false
+	body := s
+	if body[0] == '-' {
+		neg, body = true, body[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(body, ".")
+	if intPart == "" || !digits(intPart) {
+		return bad(`expected digits with an optional '.' and up to 2 fraction digits, e.g. "1250.50"`)
+	}
+	if hasDot && (frac == "" || !digits(frac)) {
+		return bad(`expected digits after '.'`)
+	}
+	if len(frac) > 2 {
+		return bad("at most 2 fraction digits")
+	}
+	if len(intPart) > 1 && intPart[0] == '0' {
+		return bad("leading zeros")
+	}
+	if len(intPart) > maxIntDigits {
+		return bad("too large")
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	n, err := strconv.ParseInt(intPart+frac, 10, 64)
+	if err != nil {
+		return bad("too large")
+	}
+	if neg {
+		n = -n
+	}
+	return Money(n), nil
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Decimal formats m as an exact decimal string with two fraction digits.
+func (m Money) Decimal() string {
+	n := int64(m)
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = uint64(-n)
+	}
+	s := strconv.FormatUint(u, 10)
+	for len(s) < 3 {
+		s = "0" + s
+	}
+	out := s[:len(s)-2] + "." + s[len(s)-2:]
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// ValidatePrice checks that a price is strictly positive.
+func ValidatePrice(field string, m Money) error {
+	if m <= 0 {
+		return Invalid(field, "price must be greater than 0, got %s", m.Decimal())
+	}
+	return nil
+}

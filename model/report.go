@@ -1,0 +1,122 @@
+package model
+
+import "time"
+
+// MaxReportCaregivers bounds the caregiver list of a report.
+const MaxReportCaregivers = 10000
+
+// ReportQuery selects a report. CaregiverIDs nil means all caregivers; an
+// empty non-nil slice means none.
+type ReportQuery struct {
+	From, To     *time.Time // [From, To) on OccurredAt; nil is unbounded
+	CaregiverIDs []int64
+	// ByEventType asks for the per-type breakdown; without it none is computed.
+	ByEventType bool
+}
+
+// Validate checks the period and the size of the caregiver list.
+func (q *ReportQuery) Validate() error {
+	if q.From != nil && q.To != nil && q.To.Before(*q.From) {
+		return Invalid("to", "must not be before from")
+	}
+	if len(q.CaregiverIDs) > MaxReportCaregivers {
+		return Invalid("caregiverIds", "at most %d caregiver ids", MaxReportCaregivers)
+	}
+	return nil
+}
+
+// Totals are the sums over a set of non-voided events.
+type Totals struct {
+	EventCount int64
+	Reimbursed Money
+	Pending    Money
+}
+
+// Amount is the sum of reimbursed and pending amounts.
+func (t Totals) Amount() Money { return t.Reimbursed + t.Pending }
+
+// Add adds count events of amount in status to t. Voided events count nowhere.
+func (t *Totals) Add(status EventStatus, count int64, amount Money) {
+	switch status {
+	case StatusReimbursed:
+		t.EventCount += count
+		t.Reimbursed += amount
+	case StatusPending:
+		t.EventCount += count
+		t.Pending += amount
+	}
+}
+
+// Merge adds o to t.
+func (t *Totals) Merge(o Totals) {
+	t.EventCount += o.EventCount
+	t.Reimbursed += o.Reimbursed
+	t.Pending += o.Pending
+}
+
+// Report is the monthly report: months ascending, caregivers by id ascending,
+// event types by id ascending, only non-empty entries.
+type Report struct {
+	From, To *time.Time
+	TimeZone string
+	Currency string
+	Totals   Totals
+	Months   []ReportMonth
+}
+
+// ReportMonth is one calendar month of a report.
+type ReportMonth struct {
+	Month      YearMonth
+	Totals     Totals
+	Caregivers []CaregiverTotals
+}
+
+// CaregiverTotals is one caregiver's sums within a month.
+type CaregiverTotals struct {
+	CaregiverID int64
+	Totals      Totals
+	ByEventType []EventTypeTotals
+}
+
+// EventTypeTotals is one event type's sums within a caregiver's month.
+type EventTypeTotals struct {
+	EventTypeID int64
+	Totals      Totals
+}
+
+// ReportRow is one aggregated group of events; the report is built from rows.
+type ReportRow struct {
+	Month       YearMonth
+	CaregiverID int64
+	EventTypeID int64 // 0 unless grouped by type
+	Status      EventStatus
+	Count       int64
+	Amount      Money
+}
+
+// BuildReport assembles rows sorted by month, caregiver and event type into
+// a report.
+func BuildReport(r *Report, rows []ReportRow) {
+	for _, row := range rows {
+		if row.Status == StatusVoided || row.Count == 0 {
+			continue
+		}
+		if n := len(r.Months); n == 0 || r.Months[n-1].Month != row.Month {
+			r.Months = append(r.Months, ReportMonth{Month: row.Month})
+		}
+		m := &r.Months[len(r.Months)-1]
+		if n := len(m.Caregivers); n == 0 || m.Caregivers[n-1].CaregiverID != row.CaregiverID {
+			m.Caregivers = append(m.Caregivers, CaregiverTotals{CaregiverID: row.CaregiverID})
+		}
+		c := &m.Caregivers[len(m.Caregivers)-1]
+		if row.EventTypeID != 0 {
+			if n := len(c.ByEventType); n == 0 || c.ByEventType[n-1].EventTypeID != row.EventTypeID {
+				c.ByEventType = append(c.ByEventType, EventTypeTotals{EventTypeID: row.EventTypeID})
+			}
+			c.ByEventType[len(c.ByEventType)-1].Totals.Add(row.Status, row.Count, row.Amount)
+		}
+		c.Totals.Add(row.Status, row.Count, row.Amount)
+		m.Totals.Add(row.Status, row.Count, row.Amount)
+		r.Totals.Add(row.Status, row.Count, row.Amount)
+	}
+}

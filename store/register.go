@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/reimburse/reimburse/model"
+	"github.com/uptrace/bun"
+)
+
+// insertChunk bounds the rows of one multi-row INSERT.
+const insertChunk = 500
+
+// RegisterEvents registers events all or nothing. Each event's amount is its
+// type's price at occurredAt, copied now so later price changes never
+// rewrite it. An idempotency key seen before with the same payload returns
+// the first event and registers nothing; with another payload it is
+// EConflict. Every bad item is reported (model.Errors), with fields such as
+// "[3].occurredAt", and nothing is written.
+func (s *Store) RegisterEvents(ctx context.Context, by model.Principal, ins []model.NewEvent) ([]model.Event, error) {
+	if len(ins) == 0 {
+		return nil, model.Invalid("", "at least one event is required")
+	}
+	if len(ins) > model.MaxBatch {
+		return nil, model.Invalid("", "at most %d events per call, got %d", model.MaxBatch, len(ins))
+	}
+	now := s.Now()
+	var errs model.Errors
+	for i := range ins {
+		if err := ins[i].Normalize(now); err != nil {
+			errs = appendAt(errs, i, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var out []model.Event
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		out, err = s.registerEvents(ctx, tx, by, now, ins)
+		return err
+	})
+	return out, err
+}
+
+// appendAt appends err (an *Error or Errors) to errs with its field prefixed
+// by the item index.
+func appendAt(errs model.Errors, i int, err error) model.Errors {
+	prefix := fmt.Sprintf("[%d]", i)
+	switch e := err.(type) {
+	case model.Errors:
+		for _, x := range e {
+			errs = append(errs, x.WithField(prefix))
+		}
+	case *model.Error:
+		errs = append(errs, e.WithField(prefix))
+	default:
+		errs = append(errs, &model.Error{Code: model.EInternal, Message: err.Error()})
+	}
+	return errs
+}
+
+func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principal, now time.Time, ins []model.NewEvent) ([]model.Event, error) {
+	typeIDs := make([]int64, len(ins))
+	cgIDs := make([]int64, len(ins))
+	var keys []string
+	for i, in := range ins {
+		typeIDs[i], cgIDs[i] = in.EventTypeID, in.CaregiverID
+		if in.IdempotencyKey != nil {
+			keys = append(keys, *in.IdempotencyKey)
+		}
+	}
+	types, err := findEventTypes(ctx, tx, typeIDs)
+	if err != nil {
+		return nil, err
+	}
+	typeByID := make(map[int64]*model.EventType, len(types))
+	for i := range types {
+		typeByID[types[i].ID] = &types[i]
+	}
+	missingCG, err := missingIDs(ctx, tx, "caregivers", cgIDs)
+	if err != nil {
+		return nil, err
+	}
+	noCG := make(map[int64]bool, len(missingCG))
+	for _, id := range missingCG {
+		noCG[id] = true
+	}
+	prior, err := findEventsByKeys(ctx, tx, keys)
+	if err != nil {
+		return nil, err
+	}
+
+	out := make([]model.Event, len(ins))
+	var rows []eventRow
+	var rowIdx []int             // out index of each row
+	batchKey := map[string]int{} // key -> index in ins of its first use in this batch
+	var errs model.Errors
+	for i, in := range ins {
+		at := fmt.Sprintf("[%d]", i)
+		if in.IdempotencyKey != nil {
+			key := *in.IdempotencyKey
+			if e, ok := prior[key]; ok {
+				if !e.SamePayload(in) {
+					errs = append(errs, conflictKey(at, key))
+				} else {
+					out[i] = e
+				}
+				continue
+			}
+			if j, ok := batchKey[key]; ok {
+				if ins[j].EventTypeID != in.EventTypeID || ins[j].CaregiverID != in.CaregiverID || !ins[j].OccurredAt.Equal(in.OccurredAt) {
+					errs = append(errs, conflictKey(at, key))
+				}
+				continue // filled from item j after insert
+			}
+			batchKey[key] = i
+		}
+		et := typeByID[in.EventTypeID]
+		if et == nil {
+			errs = append(errs, &model.Error{Code: model.EInvalid, Field: at + ".eventTypeId", Message: fmt.Sprintf("event type %d does not exist", in.EventTypeID)})
+		}
+		if noCG[in.CaregiverID] {
+			errs = append(errs, &model.Error{Code: model.EInvalid, Field: at + ".caregiverId", Message: fmt.Sprintf("caregiver %d does not exist", in.CaregiverID)})
+		}
+		if et == nil || noCG[in.CaregiverID] {
+			continue
+		}
+		price, ok := et.PriceAt(in.OccurredAt)
+		if !ok {
+			errs = append(errs, &model.Error{Code: model.EInvalid, Field: at + ".occurredAt", Message: fmt.Sprintf("event type %s has no price in force at %s", et.Code, model.FormatDateTime(in.OccurredAt))})
+			continue
+		}
+		rows = append(rows, eventRow{
+			EventTypeID: in.EventTypeID, CaregiverID: in.CaregiverID,
+			OccurredAt: micros(in.OccurredAt), Month: int32(model.MonthOf(in.OccurredAt, s.loc)),
+			Amount: int64(price), Status: string(model.StatusPending),
+			RegisteredAt: micros(now), RegisteredBy: by.TokenID, IdempotencyKey: in.IdempotencyKey,
+		})
+		rowIdx = append(rowIdx, i)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	for start := 0; start < len(rows); start += insertChunk {
+		chunk := rows[start:min(start+insertChunk, len(rows))]
+		if _, err := tx.NewInsert().Model(&chunk).Returning("id").Exec(ctx); err != nil {
+			if isUnique(err) {
+				return nil, model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")
+			}
+			return nil, fmt.Errorf("store: insert events: %w", err)
+		}
+	}
+	for k, i := range rowIdx {
+		out[i] = rows[k].model()
+	}
+	for i, in := range ins {
+		if in.IdempotencyKey != nil && out[i].ID == 0 {
+			out[i] = out[batchKey[*in.IdempotencyKey]]
+		}
+	}
+	return out, nil
+}
+
+func conflictKey(at, key string) *model.Error {
+	return &model.Error{Code: model.EConflict, Field: at + ".idempotencyKey",
+		Message: fmt.Sprintf("idempotency key %q was already used with a different payload", key)}
+}
+
+func findEventsByKeys(ctx context.Context, db bun.IDB, keys []string) (map[string]model.Event, error) {
+	out := make(map[string]model.Event, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	var rows []eventRow
+	if err := db.NewSelect().Model(&rows).Where("idempotency_key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: find idempotency keys: %w", err)
+	}
+	for i := range rows {
+		out[*rows[i].IdempotencyKey] = rows[i].model()
+	}
+	return out, nil
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/reimburse/reimburse/model"
+	"github.com/uptrace/bun"
+)
+
+type reimbursementRow struct {
+	bun.BaseModel `bun:"table:reimbursements"`
+	ID            int64 `bun:"id,pk,autoincrement"`
+	CreatedAt     int64 `bun:"created_at"`
+	CreatedBy     int64 `bun:"created_by"`
+	EventCount    int64 `bun:"event_count"`
+	Total         int64 `bun:"total"`
+}
+
+func (r *reimbursementRow) model() model.Reimbursement {
+	return model.Reimbursement{ID: r.ID, CreatedAt: fromMicros(r.CreatedAt), CreatedBy: r.CreatedBy, EventCount: r.EventCount, Total: model.Money(r.Total)}
+}
+
+// FindReimbursementByID returns a reimbursement or ENotFound.
+func (s *Store) FindReimbursementByID(ctx context.Context, id int64) (*model.Reimbursement, error) {
+	var row reimbursementRow
+	err := s.r.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, model.Errorf(model.ENotFound, "reimbursement %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: find reimbursement: %w", err)
+	}
+	r := row.model()
+	return &r, nil
+}
+
+// ReimburseEvents reimburses the given PENDING events in one payout, all or
+// nothing: an unknown id is ENotFound and an event that is not PENDING is
+// EConflict, each naming its position in ids ("[2]").
+func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []int64) (*model.Reimbursement, error) {
+	if len(ids) == 0 {
+		return nil, model.Invalid("", "at least one event id is required")
+	}
+	if len(ids) > model.MaxBatch {
+		return nil, model.Invalid("", "at most %d ids per call, got %d", model.MaxBatch, len(ids))
+	}
+	var errs model.Errors
+	seen := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		if j, dup := seen[id]; dup {
+			errs = append(errs, model.Invalid(fmt.Sprintf("[%d]", i), "event %d is listed twice (also at [%d])", id, j))
+			continue
+		}
+		seen[id] = i
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var out *model.Reimbursement
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var rows []eventRow
+		if err := tx.NewSelect().Model(&rows).Column("id", "status", "amount").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+			return fmt.Errorf("store: find events to reimburse: %w", err)
+		}
+		byID := make(map[int64]eventRow, len(rows))
+		for _, r := range rows {
+			byID[r.ID] = r
+		}
+		var total int64
+		for i, id := range ids {
+			r, ok := byID[id]
+			switch {
+			case !ok:
+				errs = append(errs, &model.Error{Code: model.ENotFound, Field: fmt.Sprintf("[%d]", i), Message: fmt.Sprintf("event %d not found", id)})
+			case r.Status != string(model.StatusPending):
+				errs = append(errs, &model.Error{Code: model.EConflict, Field: fmt.Sprintf("[%d]", i), Message: fmt.Sprintf("event %d is %s; only PENDING events can be reimbursed", id, r.Status)})
+			default:
+				total += r.Amount
+			}
+		}
+		if len(errs) > 0 {
+			return errs
+		}
+		var err error
+		out, err = s.reimburse(ctx, tx, by, int64(len(ids)), total, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return q.Where("id IN (?)", bun.In(ids))
+		})
+		return err
+	})
+	return out, err
+}
+
+// ReimbursePending reimburses every PENDING event of the caregivers (all
+// when caregiverIDs is nil) whose month, in the report time zone, is
+// through or earlier. Unknown caregivers are EInvalid; nothing to reimburse
+// is EInvalid too, rather than an empty payout.
+func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregiverIDs []int64, through model.YearMonth) (*model.Reimbursement, error) {
+	if caregiverIDs != nil && len(caregiverIDs) == 0 {
+		return nil, model.Invalid("caregiverIds", "must not be empty; omit it to reimburse every caregiver")
+	}
+	if len(caregiverIDs) > model.MaxBatch {
+		return nil, model.Invalid("caregiverIds", "at most %d ids", model.MaxBatch)
+	}
+	var out *model.Reimbursement
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkCaregivers(ctx, tx, caregiverIDs); err != nil {
+			return err
+		}
+		where := func(q bun.QueryBuilder) bun.QueryBuilder {
+			q = q.Where("status = ?", model.StatusPending).Where("month <= ?", int32(through))
+			if caregiverIDs != nil {
+				q = q.Where("caregiver_id IN (?)", bun.In(dedupe(caregiverIDs)))
+			}
+			return q
+		}
+		var agg struct {
+			N     int64 `bun:"n"`
+			Total int64 `bun:"total"`
+		}
+		sel := tx.NewSelect().Table("events").ColumnExpr("COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total")
+		if err := where(sel.QueryBuilder()).Unwrap().(*bun.SelectQuery).Scan(ctx, &agg); err != nil {
+			return fmt.Errorf("store: sum pending: %w", err)
+		}
+		if agg.N == 0 {
+			return model.Invalid("through", "no PENDING events through %s for the given caregivers", through)
+		}
+		var err error
+		out, err = s.reimburse(ctx, tx, by, agg.N, agg.Total, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return where(q.QueryBuilder()).Unwrap().(*bun.UpdateQuery)
+		})
+		return err
+	})
+	return out, err
+}
+
+// reimburse records a payout of n events totalling total and marks the
+// events that sel selects; it fails if the update touches another count.
+func (s *Store) reimburse(ctx context.Context, tx bun.Tx, by model.Principal, n, total int64, sel func(*bun.UpdateQuery) *bun.UpdateQuery) (*model.Reimbursement, error) {
+	now := micros(s.Now())
+	row := reimbursementRow{CreatedAt: now, CreatedBy: by.TokenID, EventCount: n, Total: total}
+	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		return nil, fmt.Errorf("store: create reimbursement: %w", err)
+	}
+	q := tx.NewUpdate().Table("events").
+		Set("status = ?", model.StatusReimbursed).Set("reimbursed_at = ?", now).Set("reimbursement_id = ?", row.ID)
+	res, err := sel(q).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: mark reimbursed: %w", err)
+	}
+	if got, err := res.RowsAffected(); err != nil || got != n {
+		return nil, fmt.Errorf("store: reimbursed %d events, expected %d: %v", got, n, err)
+	}
+	r := row.model()
+	return &r, nil
+}
+
+// checkCaregivers returns EInvalid naming every id that is not a caregiver.
+func checkCaregivers(ctx context.Context, db bun.IDB, ids []int64) error {
+	missing, err := missingIDs(ctx, db, "caregivers", ids)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return model.Invalid("caregiverIds", "unknown caregiver ids: %s", joinIDs(missing))
+	}
+	return nil
+}
+
+func joinIDs(ids []int64) string {
+	const show = 20
+	s := ""
+	for i, id := range ids {
+		if i == show {
+			return s + fmt.Sprintf(" and %d more", len(ids)-show)
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(id)
+	}
+	return s
+}

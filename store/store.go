@@ -1,0 +1,237 @@
+// Package store keeps Reimburse's data with bun: migrations, queries and
+// report aggregation. Exported methods own their transactions; unexported
+// helpers take bun.IDB so they serve a *bun.DB and a bun.Tx alike.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store/migrations"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/migrate"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver: builds with CGO_ENABLED=0
+)
+
+// Options configure a Store.
+type Options struct {
+	// Path is the SQLite file.
+	Path string
+	// TimeZone is the report time zone; it is recorded on creation and must
+	// match on every later open. Nil means UTC.
+	TimeZone *time.Location
+	// Currency is the deployment's ISO 4217 currency, recorded like TimeZone.
+	// Empty means SEK.
+	Currency string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// ReadConns is the size of the reader pool; 0 means max(4, NumCPU).
+	ReadConns int
+	// Hooks are added to both connections (e.g. to count queries in tests).
+	Hooks []bun.QueryHook
+}
+
+// Store is the database: one writer connection, so writers queue in Go
+// rather than fail with SQLITE_BUSY, and a pool of read-only readers, which
+// WAL lets run beside the writer.
+type Store struct {
+	w, r     *bun.DB
+	loc      *time.Location
+	currency string
+	now      func() time.Time
+}
+
+// Open opens (creating if needed) the database, applies migrations and
+// checks that the recorded time zone and currency match the options.
+func Open(ctx context.Context, opt Options) (*Store, error) {
+	if opt.TimeZone == nil {
+		opt.TimeZone = time.UTC
+	}
+	if opt.Currency == "" {
+		opt.Currency = "SEK"
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.ReadConns <= 0 {
+		opt.ReadConns = max(4, runtime.NumCPU())
+	}
+	if opt.Path == "" {
+		return nil, errors.New("store: no database path")
+	}
+	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now}
+	var err error
+	if s.w, err = openSQLite(opt.Path, false, 1, opt.Hooks); err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	if err := s.checkMeta(ctx); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	if s.r, err = openSQLite(opt.Path, true, opt.ReadConns, opt.Hooks); err != nil {
+		s.w.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn puts every pragma in the connection string so that each pooled
+// connection gets them, not only the one a db.Exec happens to reach.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openSQLite(path string, readOnly bool, conns int, hooks []bun.QueryHook) (*bun.DB, error) {
+	sqldb, err := sql.Open("sqlite", dsn(path, readOnly))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	sqldb.SetMaxOpenConns(conns)
+	sqldb.SetMaxIdleConns(conns)
+	sqldb.SetConnMaxIdleTime(0)
+	sqldb.SetConnMaxLifetime(0)
+	if err := sqldb.Ping(); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	for _, h := range hooks {
+		db.AddQueryHook(h)
+	}
+	return db, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations.SQLite, "sqlite")
+	if err != nil {
+		return err
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(sub); err != nil {
+		return fmt.Errorf("store: discover migrations: %w", err)
+	}
+	m := migrate.NewMigrator(s.w, ms)
+	if err := m.Init(ctx); err != nil {
+		return fmt.Errorf("store: init migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// checkMeta records the time zone and currency on first open and refuses to
+// open a database that was created with others: months already stored on
+// events would not match the new zone.
+func (s *Store) checkMeta(ctx context.Context) error {
+	want := map[string]string{"timezone": s.loc.String(), "currency": s.currency}
+	flag := map[string]string{"timezone": "--timezone", "currency": "--currency"}
+	return s.w.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		for _, key := range []string{"timezone", "currency"} {
+			var got string
+			err := tx.NewSelect().Table("meta").Column("value").Where("key = ?", key).Scan(ctx, &got)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				if _, err := tx.NewInsert().Model(&map[string]any{"key": key, "value": want[key]}).TableExpr("meta").Exec(ctx); err != nil {
+					return fmt.Errorf("store: record %s: %w", key, err)
+				}
+			case err != nil:
+				return fmt.Errorf("store: read %s: %w", key, err)
+			case got != want[key]:
+				return fmt.Errorf("store: the database was created with %s %s, but the server was started with %s %s; restart with %s %s (reports group events by months of the recorded zone)",
+					key, got, key, want[key], flag[key], got)
+			}
+		}
+		return nil
+	})
+}
+
+// Close closes both connections.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Location is the report time zone.
+func (s *Store) Location() *time.Location { return s.loc }
+
+// Currency is the deployment's currency code.
+func (s *Store) Currency() string { return s.currency }
+
+// Now returns the store's clock reading.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(model.Precision) }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// inTx runs fn in a write transaction on the writer connection.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.w.RunInTx(ctx, nil, fn)
+}
+
+// isUnique reports whether err is a unique-constraint violation on SQLite or
+// PostgreSQL.
+func isUnique(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
+
+// dedupe returns the distinct ids in first-seen order.
+func dedupe(ids []int64) []int64 {
+	seen := make(map[int64]struct{}, len(ids))
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		if _, ok := seen[id]; !ok {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// micros converts a time to stored microseconds.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+// fromMicros converts stored microseconds to a UTC time.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func optMicros(t *time.Time) *int64 {
+	if t == nil {
+		return nil
+	}
+	v := micros(*t)
+	return &v
+}
+
+func optTime(us *int64) *time.Time {
+	if us == nil {
+		return nil
+	}
+	t := fromMicros(*us)
+	return &t
+}

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/reimburse/reimburse/graph/gqlmodel"
@@ -16,157 +15,201 @@ import (
 
 // Caregiver is the resolver for the caregiver field.
 func (r *caregiverTotalsResolver) Caregiver(ctx context.Context, obj *model.CaregiverTotals) (*model.Caregiver, error) {
-	panic(fmt.Errorf("not implemented: Caregiver - caregiver"))
+	return loadersFrom(ctx).Caregiver.Load(ctx, obj.CaregiverID)()
 }
 
 // Type is the resolver for the type field.
 func (r *eventResolver) Type(ctx context.Context, obj *model.Event) (*model.EventType, error) {
-	panic(fmt.Errorf("not implemented: Type - type"))
+	return loadersFrom(ctx).EventType.Load(ctx, obj.EventTypeID)()
 }
 
 // Caregiver is the resolver for the caregiver field.
 func (r *eventResolver) Caregiver(ctx context.Context, obj *model.Event) (*model.Caregiver, error) {
-	panic(fmt.Errorf("not implemented: Caregiver - caregiver"))
+	return loadersFrom(ctx).Caregiver.Load(ctx, obj.CaregiverID)()
 }
 
 // Amount is the resolver for the amount field.
 func (r *eventResolver) Amount(ctx context.Context, obj *model.Event) (*gqlmodel.Money, error) {
-	panic(fmt.Errorf("not implemented: Amount - amount"))
+	return r.money(obj.Amount), nil
 }
 
 // Reimbursement is the resolver for the reimbursement field.
 func (r *eventResolver) Reimbursement(ctx context.Context, obj *model.Event) (*model.Reimbursement, error) {
-	panic(fmt.Errorf("not implemented: Reimbursement - reimbursement"))
+	if obj.ReimbursementID == nil {
+		return nil, nil
+	}
+	return loadersFrom(ctx).Reimbursement.Load(ctx, *obj.ReimbursementID)()
 }
 
 // Price is the resolver for the price field.
 func (r *eventTypeResolver) Price(ctx context.Context, obj *model.EventType) (*gqlmodel.Money, error) {
-	panic(fmt.Errorf("not implemented: Price - price"))
+	return r.money(obj.CurrentPrice(r.Store.Now())), nil
 }
 
 // PriceAt is the resolver for the priceAt field.
 func (r *eventTypeResolver) PriceAt(ctx context.Context, obj *model.EventType, at time.Time) (*gqlmodel.Money, error) {
-	panic(fmt.Errorf("not implemented: PriceAt - priceAt"))
+	m, ok := obj.PriceAt(at)
+	if !ok {
+		return nil, nil
+	}
+	return r.money(m), nil
 }
 
 // Prices is the resolver for the prices field.
 func (r *eventTypeResolver) Prices(ctx context.Context, obj *model.EventType) ([]model.Price, error) {
-	panic(fmt.Errorf("not implemented: Prices - prices"))
+	return obj.Prices, nil
 }
 
 // Price is the resolver for the price field.
 func (r *eventTypePriceResolver) Price(ctx context.Context, obj *model.Price) (*gqlmodel.Money, error) {
-	panic(fmt.Errorf("not implemented: Price - price"))
+	return r.money(obj.Amount), nil
 }
 
 // EventType is the resolver for the eventType field.
 func (r *eventTypeTotalsResolver) EventType(ctx context.Context, obj *model.EventTypeTotals) (*model.EventType, error) {
-	panic(fmt.Errorf("not implemented: EventType - eventType"))
+	return loadersFrom(ctx).EventType.Load(ctx, obj.EventTypeID)()
 }
 
 // CreateCaregiver is the resolver for the createCaregiver field.
 func (r *mutationResolver) CreateCaregiver(ctx context.Context, input gqlmodel.CreateCaregiverInput) (*model.Caregiver, error) {
-	panic(fmt.Errorf("not implemented: CreateCaregiver - createCaregiver"))
+	c, err := r.Store.CreateCaregiver(ctx, model.NewCaregiver{Name: input.Name, ExternalRef: input.ExternalRef})
+	return c, fail(ctx, "input", err)
 }
 
 // CreateEventType is the resolver for the createEventType field.
 func (r *mutationResolver) CreateEventType(ctx context.Context, input gqlmodel.CreateEventTypeInput) (*model.EventType, error) {
-	panic(fmt.Errorf("not implemented: CreateEventType - createEventType"))
+	et, err := r.Store.CreateEventType(ctx, model.NewEventType{Code: input.Code, Name: input.Name, Price: input.Price, EffectiveFrom: input.EffectiveFrom})
+	return et, fail(ctx, "input", err)
 }
 
 // SetEventTypePrice is the resolver for the setEventTypePrice field.
 func (r *mutationResolver) SetEventTypePrice(ctx context.Context, input gqlmodel.SetEventTypePriceInput) (*model.EventType, error) {
-	panic(fmt.Errorf("not implemented: SetEventTypePrice - setEventTypePrice"))
+	et, err := r.Store.SetEventTypePrice(ctx, model.NewPrice{EventTypeID: input.EventTypeID, Price: input.Price, EffectiveFrom: input.EffectiveFrom})
+	return et, fail(ctx, "input", err)
 }
 
 // RegisterEvent is the resolver for the registerEvent field.
 func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.RegisterEventInput) (*model.Event, error) {
-	panic(fmt.Errorf("not implemented: RegisterEvent - registerEvent"))
+	in, err := newEvent(ctx, input)
+	if err != nil {
+		return nil, fail(ctx, "input", err)
+	}
+	evs, err := r.Store.RegisterEvents(ctx, principalFrom(ctx), []model.NewEvent{in})
+	if err != nil {
+		return nil, fail(ctx, "input", unindex(err))
+	}
+	return &evs[0], nil
 }
 
 // RegisterEvents is the resolver for the registerEvents field.
 func (r *mutationResolver) RegisterEvents(ctx context.Context, inputs []gqlmodel.RegisterEventInput) ([]model.Event, error) {
-	panic(fmt.Errorf("not implemented: RegisterEvents - registerEvents"))
+	ins, err := newEvents(ctx, inputs)
+	if err != nil {
+		return nil, fail(ctx, "inputs", err)
+	}
+	evs, err := r.Store.RegisterEvents(ctx, principalFrom(ctx), ins)
+	return evs, fail(ctx, "inputs", err)
 }
 
 // ReimburseEvents is the resolver for the reimburseEvents field.
 func (r *mutationResolver) ReimburseEvents(ctx context.Context, ids []int64) (*model.Reimbursement, error) {
-	panic(fmt.Errorf("not implemented: ReimburseEvents - reimburseEvents"))
+	re, err := r.Store.ReimburseEvents(ctx, principalFrom(ctx), ids)
+	return re, fail(ctx, "ids", err)
 }
 
 // ReimbursePending is the resolver for the reimbursePending field.
 func (r *mutationResolver) ReimbursePending(ctx context.Context, caregiverIds []int64, through model.YearMonth) (*model.Reimbursement, error) {
-	panic(fmt.Errorf("not implemented: ReimbursePending - reimbursePending"))
+	re, err := r.Store.ReimbursePending(ctx, principalFrom(ctx), caregiverIds, through)
+	return re, fail(ctx, "", err)
 }
 
 // VoidEvent is the resolver for the voidEvent field.
 func (r *mutationResolver) VoidEvent(ctx context.Context, id int64, reason string) (*model.Event, error) {
-	panic(fmt.Errorf("not implemented: VoidEvent - voidEvent"))
+	e, err := r.Store.VoidEvent(ctx, principalFrom(ctx), id, reason)
+	return e, fail(ctx, "", err)
 }
 
 // Caregiver is the resolver for the caregiver field.
 func (r *queryResolver) Caregiver(ctx context.Context, id int64) (*model.Caregiver, error) {
-	panic(fmt.Errorf("not implemented: Caregiver - caregiver"))
+	return orNull(r.Store.FindCaregiverByID(ctx, id))
 }
 
 // Caregivers is the resolver for the caregivers field.
 func (r *queryResolver) Caregivers(ctx context.Context, first *int, after *string) (*gqlmodel.CaregiverConnection, error) {
-	panic(fmt.Errorf("not implemented: Caregivers - caregivers"))
+	p, err := model.NewPageArgs(first, after)
+	if err != nil {
+		return nil, fail(ctx, "", err)
+	}
+	cgs, more, err := r.Store.FindCaregivers(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return caregiverConnection(cgs, more), nil
 }
 
 // EventType is the resolver for the eventType field.
 func (r *queryResolver) EventType(ctx context.Context, id int64) (*model.EventType, error) {
-	panic(fmt.Errorf("not implemented: EventType - eventType"))
+	return orNull(r.Store.FindEventTypeByID(ctx, id))
 }
 
 // EventTypes is the resolver for the eventTypes field.
 func (r *queryResolver) EventTypes(ctx context.Context) ([]model.EventType, error) {
-	panic(fmt.Errorf("not implemented: EventTypes - eventTypes"))
+	return r.Store.FindEventTypes(ctx)
 }
 
 // Event is the resolver for the event field.
 func (r *queryResolver) Event(ctx context.Context, id int64) (*model.Event, error) {
-	panic(fmt.Errorf("not implemented: Event - event"))
+	return orNull(r.Store.FindEventByID(ctx, id))
 }
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, filter *gqlmodel.EventFilter, first *int, after *string) (*gqlmodel.EventConnection, error) {
-	panic(fmt.Errorf("not implemented: Events - events"))
+	f := model.EventFilter{}
+	if filter != nil {
+		f = model.EventFilter{CaregiverIDs: filter.CaregiverIds, EventTypeIDs: filter.EventTypeIds, From: filter.From, To: filter.To, Statuses: filter.Statuses}
+	}
+	return r.eventConnection(ctx, f, first, after)
 }
 
 // Reimbursement is the resolver for the reimbursement field.
 func (r *queryResolver) Reimbursement(ctx context.Context, id int64) (*model.Reimbursement, error) {
-	panic(fmt.Errorf("not implemented: Reimbursement - reimbursement"))
+	return orNull(r.Store.FindReimbursementByID(ctx, id))
 }
 
 // Report is the resolver for the report field.
 func (r *queryResolver) Report(ctx context.Context, from *time.Time, to *time.Time, caregiverIds []int64) (*model.Report, error) {
-	panic(fmt.Errorf("not implemented: Report - report"))
+	q := model.ReportQuery{From: from, To: to, CaregiverIDs: caregiverIds, ByEventType: selects(ctx, "months.caregivers.byEventType")}
+	rep, err := r.Store.Report(ctx, q)
+	if err != nil {
+		return nil, fail(ctx, "", err)
+	}
+	prefetchReport(ctx, rep)
+	return rep, nil
 }
 
 // Total is the resolver for the total field.
 func (r *reimbursementResolver) Total(ctx context.Context, obj *model.Reimbursement) (*gqlmodel.Money, error) {
-	panic(fmt.Errorf("not implemented: Total - total"))
+	return r.money(obj.Total), nil
 }
 
 // Events is the resolver for the events field.
 func (r *reimbursementResolver) Events(ctx context.Context, obj *model.Reimbursement, first *int, after *string) (*gqlmodel.EventConnection, error) {
-	panic(fmt.Errorf("not implemented: Events - events"))
+	return r.eventConnection(ctx, model.EventFilter{ReimbursementID: &obj.ID}, first, after)
 }
 
 // Amount is the resolver for the amount field.
 func (r *totalsResolver) Amount(ctx context.Context, obj *model.Totals) (*gqlmodel.Money, error) {
-	panic(fmt.Errorf("not implemented: Amount - amount"))
+	return r.money(obj.Amount()), nil
 }
 
 // Reimbursed is the resolver for the reimbursed field.
 func (r *totalsResolver) Reimbursed(ctx context.Context, obj *model.Totals) (*gqlmodel.Money, error) {
-	panic(fmt.Errorf("not implemented: Reimbursed - reimbursed"))
+	return r.money(obj.Reimbursed), nil
 }
 
 // Pending is the resolver for the pending field.
 func (r *totalsResolver) Pending(ctx context.Context, obj *model.Totals) (*gqlmodel.Money, error) {
-	panic(fmt.Errorf("not implemented: Pending - pending"))
+	return r.money(obj.Pending), nil
 }
 
 // CaregiverTotals returns CaregiverTotalsResolver implementation.

@@ -55,6 +55,7 @@ func Invalid(field, format string, args ...any) *Error {
 func (e *Error) WithField(prefix string) *Error {
 	c := *e
 	switch {
+	case prefix == "":
 	case c.Field == "":
 		c.Field = prefix
 	case strings.HasPrefix(c.Field, "["):

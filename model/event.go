@@ -57,7 +57,7 @@ type NewEvent struct {
 func (n *NewEvent) Normalize(now time.Time) error {
 	var errs Errors
 	if n.OccurredAt.After(now.Add(MaxFuture)) {
-		errs = append(errs, Invalid("occurredAt", "must not lie more than %s in the future", MaxFuture))
+		errs = append(errs, Invalid("occurredAt", "must not lie more than %d minutes in the future", int(MaxFuture/time.Minute)))
 	}
 	if n.IdempotencyKey != nil {
 		if err := normalizeText("idempotencyKey", n.IdempotencyKey, MaxKeyLen); err != nil {

@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reimburse/reimburse/model"
@@ -27,18 +30,17 @@ func (s *Store) RegisterEvents(ctx context.Context, by model.Principal, ins []mo
 	}
 	now := s.Now()
 	var errs model.Errors
+	bad := make(map[int]bool)
 	for i := range ins {
 		if err := ins[i].Normalize(now); err != nil {
 			errs = appendAt(errs, i, err)
+			bad[i] = true
 		}
-	}
-	if len(errs) > 0 {
-		return nil, errs
 	}
 	var out []model.Event
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		out, err = s.registerEvents(ctx, tx, by, now, ins)
+		out, err = s.registerEvents(ctx, tx, by, now, ins, errs, bad)
 		return err
 	})
 	return out, err
@@ -61,7 +63,10 @@ func appendAt(errs model.Errors, i int, err error) model.Errors {
 	return errs
 }
 
-func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principal, now time.Time, ins []model.NewEvent) ([]model.Event, error) {
+// registerEvents checks the inputs against the database and inserts them.
+// errs holds the errors already found in items marked bad, which are not
+// checked again; all errors are reported together.
+func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principal, now time.Time, ins []model.NewEvent, errs model.Errors, bad map[int]bool) ([]model.Event, error) {
 	typeIDs := make([]int64, len(ins))
 	cgIDs := make([]int64, len(ins))
 	var keys []string
@@ -96,8 +101,10 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 	var rows []eventRow
 	var rowIdx []int             // out index of each row
 	batchKey := map[string]int{} // key -> index in ins of its first use in this batch
-	var errs model.Errors
 	for i, in := range ins {
+		if bad[i] {
+			continue
+		}
 		at := fmt.Sprintf("[%d]", i)
 		if in.IdempotencyKey != nil {
 			key := *in.IdempotencyKey
@@ -141,6 +148,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 		rowIdx = append(rowIdx, i)
 	}
 	if len(errs) > 0 {
+		sort.SliceStable(errs, func(a, b int) bool { return itemIndex(errs[a].Field) < itemIndex(errs[b].Field) })
 		return nil, errs
 	}
 	for start := 0; start < len(rows); start += insertChunk {
@@ -161,6 +169,12 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 		}
 	}
 	return out, nil
+}
+
+// itemIndex returns N of a field "[N]...".
+func itemIndex(field string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(strings.SplitN(field, "]", 2)[0], "["))
+	return n
 }
 
 func conflictKey(at, key string) *model.Error {

@@ -183,3 +183,20 @@ func joinIDs(ids []int64) string {
 	}
 	return s
 }
+
+// FindReimbursementsByIDs returns the reimbursements that exist among ids, in
+// any order.
+func (s *Store) FindReimbursementsByIDs(ctx context.Context, ids []int64) ([]model.Reimbursement, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []reimbursementRow
+	if err := s.r.NewSelect().Model(&rows).Where("id IN (?)", bun.In(dedupe(ids))).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: find reimbursements: %w", err)
+	}
+	out := make([]model.Reimbursement, len(rows))
+	for i := range rows {
+		out[i] = rows[i].model()
+	}
+	return out, nil
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/reimburse/reimburse/store"
+)
+
+const usage = `usage: reimburse [command] [flags]
+
+commands:
+  serve          run the GraphQL server (default)
+  migrate        apply database migrations and exit
+  token create   create an API token; prints it alone on stdout
+  token list     list tokens (never their secrets)
+  token revoke   revoke a token by id
+
+Every flag has an environment twin: --db is REIMBURSE_DB, --addr is
+REIMBURSE_ADDR, and so on. Run "reimburse COMMAND -h" for its flags.
+`
+
+// run is the whole program; main only calls it, and tests call it too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args, getenv, stdout, stderr)
+	case "token":
+		return tokenCmd(ctx, args, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// dbFlags are the flags every command that opens the database shares.
+type dbFlags struct {
+	db       string
+	timezone string
+	currency string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.db, "db", "reimburse.db", "SQLite database file")
+	fs.StringVar(&f.timezone, "timezone", "UTC", "IANA time zone whose calendar months reports use; recorded when the database is created")
+	fs.StringVar(&f.currency, "currency", "SEK", "ISO 4217 currency of all amounts; recorded when the database is created")
+}
+
+func (f *dbFlags) open(ctx context.Context) (*store.Store, error) {
+	loc, err := time.LoadLocation(f.timezone)
+	if err != nil {
+		return nil, fmt.Errorf("--timezone %q: %w", f.timezone, err)
+	}
+	if len(f.currency) != 3 || strings.ToUpper(f.currency) != f.currency {
+		return nil, fmt.Errorf("--currency %q: expected a three-letter ISO 4217 code such as SEK", f.currency)
+	}
+	return store.Open(ctx, store.Options{Path: f.db, TimeZone: loc, Currency: f.currency})
+}
+
+// parse parses flags, then fills every flag not given on the command line
+// from its REIMBURSE_* environment twin.
+func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		env := "REIMBURSE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(env); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %w", env, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var f dbFlags
+	fs := newFlagSet("migrate", stderr)
+	f.register(fs)
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	s, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintln(stdout, "migrations applied to", f.db)
+	return nil
+}
+
+// newLogger returns the structured logger of the server.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	default:
+		return nil, errors.New("--log-format must be text or json")
+	}
+}

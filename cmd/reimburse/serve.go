@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/reimburse/reimburse/graph"
+)
+
+// serve runs the HTTP server until ctx is cancelled, then shuts down
+// gracefully: in-flight requests get shutdownGrace to finish.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var f dbFlags
+	fs := newFlagSet("serve", stderr)
+	f.register(fs)
+	addr := fs.String("addr", ":8080", "listen address (host:port; port 0 picks a free one)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *logFormat)
+	if err != nil {
+		return err
+	}
+	s, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	secret, err := s.EnsureAdminToken(ctx)
+	if err != nil {
+		return err
+	}
+	if secret != "" {
+		fmt.Fprintf(stdout, "Created the first ADMIN token. It is shown only this once; store it now:\n%s\n", secret)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graph.New(graph.Options{Store: s, Logger: log}))
+	mux.Handle("GET /{$}", playground.Handler("Reimburse", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "db", f.db, "timezone", s.Location().String(), "currency", s.Currency())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// shutdownGrace is how long in-flight requests may run after a signal.
+const shutdownGrace = 20 * time.Second

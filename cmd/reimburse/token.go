@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/reimburse/reimburse/model"
+)
+
+func tokenCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("token: expected create, list or revoke")
+	}
+	sub, args := args[0], args[1:]
+	var f dbFlags
+	fs := newFlagSet("token "+sub, stderr)
+	f.register(fs)
+	var role, name string
+	var caregiver int64
+	if sub == "create" {
+		fs.StringVar(&role, "role", "ADMIN", "role: ADMIN, ACCOUNTANT or CAREGIVER")
+		fs.StringVar(&name, "name", "", "a name to recognise the token by")
+		fs.Int64Var(&caregiver, "caregiver", 0, "caregiver id, for CAREGIVER tokens")
+	}
+	if err := parse(fs, args, getenv); err != nil {
+		return err
+	}
+	s, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch sub {
+	case "create":
+		in := model.NewToken{Name: name, Role: model.Role(role)}
+		if caregiver != 0 {
+			in.CaregiverID = &caregiver
+		}
+		secret, _, err := s.CreateToken(ctx, in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, secret)
+		return nil
+	case "list":
+		ts, err := s.FindTokens(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tCAREGIVER\tCREATED\tREVOKED")
+		for _, t := range ts {
+			cg, rev := "-", "-"
+			if t.CaregiverID != nil {
+				cg = strconv.FormatInt(*t.CaregiverID, 10)
+			}
+			if t.RevokedAt != nil {
+				rev = model.FormatDateTime(*t.RevokedAt)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Role, cg, model.FormatDateTime(t.CreatedAt), rev)
+		}
+		return tw.Flush()
+	case "revoke":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("token revoke: expected one token id")
+		}
+		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		if err != nil {
+			return fmt.Errorf("token revoke: invalid id %q", fs.Arg(0))
+		}
+		if err := s.RevokeToken(ctx, id); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "token %d revoked\n", id)
+		return nil
+	default:
+		return fmt.Errorf("token: unknown subcommand %q", sub)
+	}
+}
+

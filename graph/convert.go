@@ -1,0 +1,169 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/model"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// orNull turns ENotFound from a by-id lookup into a null result, as GitHub's
+// and Shopify's node lookups do; other errors pass through.
+func orNull[T any](v *T, err error) (*T, error) {
+	if model.ErrorCode(err) == model.ENotFound {
+		return nil, nil
+	}
+	return v, err
+}
+
+// newEvent converts one input. A token bound to a caregiver may omit
+// caregiverId, meaning itself; any other token must give it.
+func newEvent(ctx context.Context, in gqlmodel.RegisterEventInput) (model.NewEvent, error) {
+	out := model.NewEvent{EventTypeID: in.EventTypeID, OccurredAt: in.OccurredAt, IdempotencyKey: in.IdempotencyKey}
+	switch p := principalFrom(ctx); {
+	case in.CaregiverID != nil:
+		out.CaregiverID = *in.CaregiverID
+	case p.CaregiverID != nil:
+		out.CaregiverID = *p.CaregiverID
+	default:
+		return out, model.Invalid("caregiverId", "is required for a token that is not bound to a caregiver")
+	}
+	return out, nil
+}
+
+func newEvents(ctx context.Context, ins []gqlmodel.RegisterEventInput) ([]model.NewEvent, error) {
+	out := make([]model.NewEvent, len(ins))
+	var errs model.Errors
+	for i, in := range ins {
+		var err error
+		if out[i], err = newEvent(ctx, in); err != nil {
+			errs = append(errs, err.(*model.Error).WithField(fmt.Sprintf("[%d]", i)))
+		}
+	}
+	return out, errs.Err()
+}
+
+// unindex strips the "[0]" item prefix the store puts on the fields of a
+// one-item batch, for registerEvent's single input.
+func unindex(err error) error {
+	var list model.Errors
+	if !errors.As(err, &list) {
+		return err
+	}
+	out := make(model.Errors, len(list))
+	for i, e := range list {
+		c := *e
+		c.Field = strings.TrimPrefix(strings.TrimPrefix(c.Field, "[0]"), ".")
+		out[i] = &c
+	}
+	return out
+}
+
+// eventConnection pages events and prefetches, in one query each, the types,
+// caregivers and reimbursements the selection asks for.
+func (r *Resolver) eventConnection(ctx context.Context, f model.EventFilter, first *int, after *string) (*gqlmodel.EventConnection, error) {
+	p, err := model.NewPageArgs(first, after)
+	if err != nil {
+		return nil, fail(ctx, "", err)
+	}
+	evs, more, err := r.Store.FindEvents(ctx, f, p)
+	if err != nil {
+		return nil, err
+	}
+	l := loadersFrom(ctx)
+	var typeIDs, cgIDs, reIDs []int64
+	for _, e := range evs {
+		typeIDs = append(typeIDs, e.EventTypeID)
+		cgIDs = append(cgIDs, e.CaregiverID)
+		if e.ReimbursementID != nil {
+			reIDs = append(reIDs, *e.ReimbursementID)
+		}
+	}
+	if selects(ctx, "edges.node.type", "nodes.type") {
+		prefetch(ctx, l.EventType, typeIDs)
+	}
+	if selects(ctx, "edges.node.caregiver", "nodes.caregiver") {
+		prefetch(ctx, l.Caregiver, cgIDs)
+	}
+	if selects(ctx, "edges.node.reimbursement", "nodes.reimbursement") {
+		prefetch(ctx, l.Reimbursement, reIDs)
+	}
+	conn := &gqlmodel.EventConnection{Edges: make([]gqlmodel.EventEdge, len(evs)), Nodes: evs, PageInfo: &gqlmodel.PageInfo{HasNextPage: more}}
+	for i := range evs {
+		conn.Edges[i] = gqlmodel.EventEdge{Cursor: model.Cursor{Time: evs[i].OccurredAt, ID: evs[i].ID}.Encode(), Node: &evs[i]}
+	}
+	if n := len(evs); n > 0 {
+		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
+	}
+	return conn, nil
+}
+
+func caregiverConnection(cgs []model.Caregiver, more bool) *gqlmodel.CaregiverConnection {
+	conn := &gqlmodel.CaregiverConnection{Edges: make([]gqlmodel.CaregiverEdge, len(cgs)), Nodes: cgs, PageInfo: &gqlmodel.PageInfo{HasNextPage: more}}
+	for i := range cgs {
+		conn.Edges[i] = gqlmodel.CaregiverEdge{Cursor: model.Cursor{ID: cgs[i].ID}.Encode(), Node: &cgs[i]}
+	}
+	if n := len(cgs); n > 0 {
+		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
+	}
+	return conn
+}
+
+// prefetchReport loads the caregivers and event types a report's selection
+// names, one query each however many cells the report has.
+func prefetchReport(ctx context.Context, rep *model.Report) {
+	l := loadersFrom(ctx)
+	if selects(ctx, "months.caregivers.caregiver") {
+		var ids []int64
+		for _, m := range rep.Months {
+			for _, c := range m.Caregivers {
+				ids = append(ids, c.CaregiverID)
+			}
+		}
+		prefetch(ctx, l.Caregiver, ids)
+	}
+	if selects(ctx, "months.caregivers.byEventType.eventType") {
+		var ids []int64
+		for _, m := range rep.Months {
+			for _, c := range m.Caregivers {
+				for _, t := range c.ByEventType {
+					ids = append(ids, t.EventTypeID)
+				}
+			}
+		}
+		prefetch(ctx, l.EventType, ids)
+	}
+}
+
+// selects reports whether the current field's selection, through fragments
+// and @include/@skip, reaches any of the dotted paths.
+func selects(ctx context.Context, paths ...string) bool {
+	op := graphql.GetOperationContext(ctx)
+	fc := graphql.GetFieldContext(ctx)
+	if op == nil || fc == nil {
+		return true
+	}
+	for _, p := range paths {
+		if selectsPath(op, fc.Field.Selections, strings.Split(p, ".")) {
+			return true
+		}
+	}
+	return false
+}
+
+func selectsPath(op *graphql.OperationContext, sel ast.SelectionSet, path []string) bool {
+	for _, f := range graphql.CollectFields(op, sel, nil) {
+		if f.Name != path[0] {
+			continue
+		}
+		if len(path) == 1 || selectsPath(op, f.Selections, path[1:]) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,143 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/reimburse/reimburse/model"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// The extensions.code values of client-caused errors. COMPLEXITY_LIMIT_EXCEEDED
+// and gqlparser's validation codes come from gqlgen itself.
+const (
+	CodeBadUserInput  = "BAD_USER_INPUT"
+	CodeNotFound      = "NOT_FOUND"
+	CodeConflict      = "CONFLICT"
+	CodeUnauthent     = "UNAUTHENTICATED"
+	CodeForbidden     = "FORBIDDEN"
+	CodeRateLimited   = "RATE_LIMITED"
+	CodeInternalError = "INTERNAL_SERVER_ERROR"
+)
+
+// wireCode maps a domain code to the wire. This is the only place that does.
+func wireCode(c model.Code) string {
+	switch c {
+	case model.EInvalid:
+		return CodeBadUserInput
+	case model.ENotFound:
+		return CodeNotFound
+	case model.EConflict:
+		return CodeConflict
+	case model.EUnauthenticated:
+		return CodeUnauthent
+	case model.EForbidden:
+		return CodeForbidden
+	case model.ERateLimited:
+		return CodeRateLimited
+	default:
+		return CodeInternalError
+	}
+}
+
+// maxListedErrors bounds how many item errors of one batch are listed.
+const maxListedErrors = 100
+
+// fail reports err from a resolver whose failing argument is arg: fields of
+// domain errors are prefixed with it ("inputs" + "[3].occurredAt"), and every
+// item of a model.Errors becomes a GraphQL error of its own.
+func fail(ctx context.Context, arg string, err error) error {
+	var list model.Errors
+	if !errors.As(err, &list) {
+		var e *model.Error
+		if errors.As(err, &e) && arg != "" {
+			return e.WithField(arg)
+		}
+		return err
+	}
+	for i, e := range list[:len(list)-1] {
+		if i == maxListedErrors-1 {
+			graphql.AddError(ctx, model.Invalid(arg, "%d more errors not listed", len(list)-maxListedErrors))
+			break
+		}
+		graphql.AddError(ctx, e.WithField(arg))
+	}
+	return list[len(list)-1].WithField(arg)
+}
+
+// presenter turns every error into a GraphQL error with extensions.code.
+// Domain errors show their message; gqlgen's own (parse, validation,
+// complexity) keep theirs; anything else is logged with the request id and
+// shown as an opaque INTERNAL_SERVER_ERROR.
+func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		if gqlErr.Extensions == nil {
+			gqlErr.Extensions = map[string]any{}
+		}
+		var me *model.Error
+		if errors.As(err, &me) && me.Code != model.EInternal {
+			gqlErr.Message = me.Message
+			gqlErr.Extensions["code"] = wireCode(me.Code)
+			if field := inputField(ctx, gqlErr.Path, me.Field); field != "" {
+				gqlErr.Extensions["field"] = field
+			}
+			return gqlErr
+		}
+		if _, ok := gqlErr.Extensions["code"]; ok && !errors.As(err, &me) {
+			return gqlErr // gqlgen's own coded errors
+		}
+		id := RequestID(ctx)
+		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
+		return &gqlerror.Error{
+			Message:    "internal error; quote request id " + id + " when reporting it",
+			Path:       gqlErr.Path,
+			Locations:  gqlErr.Locations,
+			Extensions: map[string]any{"code": CodeInternalError, "requestId": id},
+		}
+	}
+}
+
+// inputField names the input an error concerns: the field a resolver gave,
+// or, for errors gqlgen raised while coercing arguments, the part of the
+// error path below the field ("inputs[3].occurredAt").
+func inputField(ctx context.Context, path ast.Path, given string) string {
+	if given != "" {
+		return given
+	}
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return ""
+	}
+	base := fc.Path()
+	if len(path) <= len(base) || path[:len(base)].String() != base.String() {
+		return ""
+	}
+	var b strings.Builder
+	for _, el := range path[len(base):] {
+		switch el := el.(type) {
+		case ast.PathIndex:
+			fmt.Fprintf(&b, "[%d]", int(el))
+		case ast.PathName:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(el))
+		}
+	}
+	return b.String()
+}
+
+// recoverFunc turns a panic into an INTERNAL_SERVER_ERROR and logs the stack.
+func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic", "request_id", RequestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return fmt.Errorf("panic: %v", p)
+	}
+}

@@ -1,0 +1,89 @@
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store"
+)
+
+// loaderWait is how long a loader gathers keys before it queries. Lists
+// prefetch their references with LoadMany, so the wait rarely matters.
+const loaderWait = time.Millisecond
+
+// Loaders batch and cache by-id lookups for one request, so a list of 500
+// events costs one query for their types and one for their caregivers.
+type Loaders struct {
+	Caregiver     *dataloader.Loader[int64, *model.Caregiver]
+	EventType     *dataloader.Loader[int64, *model.EventType]
+	Reimbursement *dataloader.Loader[int64, *model.Reimbursement]
+}
+
+// NewLoaders returns fresh loaders over s; make one set per request.
+func NewLoaders(s *store.Store) *Loaders {
+	return &Loaders{
+		Caregiver: dataloader.NewBatchedLoader(byID(s.FindCaregiversByIDs, func(c *model.Caregiver) int64 { return c.ID }, "caregiver"),
+			dataloader.WithWait[int64, *model.Caregiver](loaderWait)),
+		EventType: dataloader.NewBatchedLoader(byID(s.FindEventTypesByIDs, func(t *model.EventType) int64 { return t.ID }, "event type"),
+			dataloader.WithWait[int64, *model.EventType](loaderWait)),
+		Reimbursement: dataloader.NewBatchedLoader(byID(s.FindReimbursementsByIDs, func(r *model.Reimbursement) int64 { return r.ID }, "reimbursement"),
+			dataloader.WithWait[int64, *model.Reimbursement](loaderWait)),
+	}
+}
+
+// byID adapts a store lookup that returns rows in any order to a batch
+// function that answers in key order, with ENotFound for missing keys.
+func byID[T any](find func(context.Context, []int64) ([]T, error), id func(*T) int64, what string) dataloader.BatchFunc[int64, *T] {
+	return func(ctx context.Context, keys []int64) []*dataloader.Result[*T] {
+		out := make([]*dataloader.Result[*T], len(keys))
+		rows, err := find(ctx, keys)
+		if err != nil {
+			for i := range out {
+				out[i] = &dataloader.Result[*T]{Error: err}
+			}
+			return out
+		}
+		byKey := make(map[int64]*T, len(rows))
+		for i := range rows {
+			byKey[id(&rows[i])] = &rows[i]
+		}
+		for i, k := range keys {
+			if v, ok := byKey[k]; ok {
+				out[i] = &dataloader.Result[*T]{Data: v}
+			} else {
+				out[i] = &dataloader.Result[*T]{Error: model.Errorf(model.ENotFound, "%s %d not found", what, k)}
+			}
+		}
+		return out
+	}
+}
+
+type loadersKey struct{}
+
+func withLoaders(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+// loadersFrom returns the request's loaders.
+func loadersFrom(ctx context.Context) *Loaders {
+	return ctx.Value(loadersKey{}).(*Loaders)
+}
+
+// prefetch loads all keys in one batch and waits for it, so that the field
+// resolvers of a list find them cached.
+func prefetch[V any](ctx context.Context, l *dataloader.Loader[int64, V], keys []int64) {
+	if len(keys) == 0 {
+		return
+	}
+	seen := make(map[int64]struct{}, len(keys))
+	uniq := keys[:0:0]
+	for _, k := range keys {
+		if _, ok := seen[k]; !ok {
+			seen[k] = struct{}{}
+			uniq = append(uniq, k)
+		}
+	}
+	l.LoadMany(ctx, uniq)() // errors surface again, per item, from Load
+}

@@ -1,0 +1,150 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// DefaultComplexityLimit bounds the cost of one operation (gqlgen's count:
+// one per selected field).
+const DefaultComplexityLimit = 1000
+
+// Options hold what the GraphQL endpoint needs.
+type Options struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	// ComplexityLimit bounds an operation's complexity; 0 means
+	// DefaultComplexityLimit.
+	ComplexityLimit int
+}
+
+// New returns the /graphql handler: request id, bearer authentication,
+// per-request loaders, then gqlgen's executor with explicit transports, an
+// error presenter, a recover func and a complexity limit.
+func New(cfg Options) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ComplexityLimit == 0 {
+		cfg.ComplexityLimit = DefaultComplexityLimit
+	}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: cfg.Store}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.SetErrorPresenter(presenter(cfg.Logger))
+	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
+
+	var h http.Handler = srv
+	h = loadersMiddleware(cfg.Store, h)
+	h = authMiddleware(cfg.Store, cfg.Logger, h)
+	return RequestIDMiddleware(h)
+}
+
+type requestIDKey struct{}
+
+// RequestID returns the id of the request ctx belongs to, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// RequestIDMiddleware gives every request an id (the client's X-Request-Id
+// when it is short and plain, a random one otherwise), echoed in the response
+// header and carried by internal errors and logs.
+func RequestIDMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !plainID(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+func plainID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+type principalKey struct{}
+
+// principalFrom returns who makes the request; the auth middleware
+// guarantees one on every request that reaches a resolver.
+func principalFrom(ctx context.Context) model.Principal {
+	return ctx.Value(principalKey{}).(model.Principal)
+}
+
+// authMiddleware requires "Authorization: Bearer <token>" and answers 401
+// with an UNAUTHENTICATED GraphQL error otherwise.
+func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions {
+			next.ServeHTTP(w, r)
+			return
+		}
+		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
+			writeError(w, http.StatusUnauthorized, "missing token: send \"Authorization: Bearer <token>\"", CodeUnauthent, "")
+			return
+		}
+		p, err := s.Authenticate(r.Context(), strings.TrimSpace(secret))
+		if err != nil {
+			if model.ErrorCode(err) == model.EUnauthenticated {
+				writeError(w, http.StatusUnauthorized, "invalid or revoked token", CodeUnauthent, "")
+				return
+			}
+			id := RequestID(r.Context())
+			log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)
+			writeError(w, http.StatusInternalServerError, "internal error; quote request id "+id+" when reporting it", CodeInternalError, id)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, *p)))
+	})
+}
+
+func writeError(w http.ResponseWriter, status int, msg, code, requestID string) {
+	ext := map[string]any{"code": code}
+	if requestID != "" {
+		ext["requestId"] = requestID
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="reimburse"`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []*gqlerror.Error{{Message: msg, Extensions: ext}}})
+}
+
+func loadersMiddleware(s *store.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(withLoaders(r.Context(), NewLoaders(s))))
+	})
+}

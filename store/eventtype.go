@@ -149,4 +149,3 @@ func findEventTypes(ctx context.Context, db bun.IDB, ids []int64) ([]model.Event
 	}
 	return out, nil
 }
-

@@ -80,4 +80,3 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("token: unknown subcommand %q", sub)
 	}
 }
-

@@ -1,0 +1,72 @@
+package model_test
+
+import (
+	"testing"
+
+	"github.com/reimburse/reimburse/model"
+)
+
+func TestParseDecimal(t *testing.T) {
+	ok := []struct {
+		in   string
+		want model.Money
+	}{
+		{"0", 0}, {"1", 100}, {"12.5", 1250}, {"12.50", 1250}, {"1250.05", 125005},
+		{"-5", -500}, {"-0.01", -1}, {"999999999999999.99", 99999999999999999},
+	}
+	for _, c := range ok {
+		got, err := model.ParseDecimal(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseDecimal(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	bad := []string{"", "12.345", "abc", "1e3", "1E3", "12.", ".5", "+5", " 5", "5 ", "1,5", "012", "--5", "1.2.3",
+		"0x10", "1000000000000000", "NaN", "Inf", "١٢"}
+	for _, in := range bad {
+		if _, err := model.ParseDecimal(in); model.ErrorCode(err) != model.EInvalid {
+			t.Errorf("ParseDecimal(%q) err = %v; want EInvalid", in, err)
+		}
+	}
+}
+
+func TestMoneyDecimal(t *testing.T) {
+	for m, want := range map[model.Money]string{
+		0: "0.00", 1: "0.01", 10: "0.10", 100: "1.00", 125050: "1250.50", -1: "-0.01", -125050: "-1250.50",
+		9000000000: "90000000.00",
+	} {
+		if got := m.Decimal(); got != want {
+			t.Errorf("Money(%d).Decimal() = %q; want %q", int64(m), got, want)
+		}
+	}
+}
+
+func TestValidatePrice(t *testing.T) {
+	for _, m := range []model.Money{0, -1, -500} {
+		if err := model.ValidatePrice("price", m); model.ErrorCode(err) != model.EInvalid {
+			t.Errorf("ValidatePrice(%d) = %v; want EInvalid", m, err)
+		}
+	}
+	if err := model.ValidatePrice("price", 1); err != nil {
+		t.Errorf("ValidatePrice(1) = %v", err)
+	}
+}
+
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "12.50", "-5", "1e3", "12.345", "", "999999999999999.99"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := model.ParseDecimal(s)
+		if err != nil {
+			if model.ErrorCode(err) != model.EInvalid {
+				t.Fatalf("ParseDecimal(%q): error without EInvalid: %v", s, err)
+			}
+			return
+		}
+		// Whatever parses must format back to a string that parses to the same amount.
+		back, err := model.ParseDecimal(m.Decimal())
+		if err != nil || back != m {
+			t.Fatalf("round trip of %q: %d -> %q -> %d, %v", s, m, m.Decimal(), back, err)
+		}
+	})
+}

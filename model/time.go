@@ -19,6 +19,25 @@ func ParseDateTime(s string) (time.Time, error) {
 	return t.UTC().Truncate(Precision), nil
 }
 
+// CeilTime rounds t up to Precision. Period bounds are rounded up: for
+// stored times e, e >= t exactly when e >= CeilTime(t), and likewise for <.
+func CeilTime(t time.Time) time.Time {
+	f := t.Truncate(Precision)
+	if f.Before(t) {
+		f = f.Add(Precision)
+	}
+	return f.UTC()
+}
+
+// ceilPtr applies CeilTime to an optional bound.
+func ceilPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := CeilTime(*t)
+	return &c
+}
+
 // FormatDateTime formats t as RFC 3339 in UTC with a "Z".
 func FormatDateTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)

@@ -21,7 +21,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	f.register(fs)
 	addr := fs.String("addr", ":8080", "listen address (host:port; port 0 picks a free one)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
-	if err := parse(fs, args, getenv); err != nil {
+	pos, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("serve", pos); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, *logFormat)
@@ -34,6 +38,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer s.Close()
 
+	// Bind first: the one-time token must not be printed by a run that then
+	// fails to listen.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	secret, err := s.EnsureAdminToken(ctx)
 	if err != nil {
 		return err
@@ -50,10 +61,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		_, _ = io.WriteString(w, "ok\n")
 	})
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

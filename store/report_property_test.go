@@ -289,7 +289,15 @@ func (w *propWorld) randomQuery() model.ReportQuery {
 
 // expectReport computes the report from the test's own records.
 func (w *propWorld) expectReport(q model.ReportQuery) *model.Report {
-	rep := &model.Report{From: q.From, To: q.To, TimeZone: w.loc.String(), Currency: "SEK"}
+	// The store echoes the bounds in UTC, rounded up to microseconds.
+	ceil := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		c := model.CeilTime(*t)
+		return &c
+	}
+	rep := &model.Report{From: ceil(q.From), To: ceil(q.To), TimeZone: w.loc.String(), Currency: "SEK"}
 	type key struct {
 		month   model.YearMonth
 		cg, typ int64

@@ -53,6 +53,7 @@ func New(cfg Options) http.Handler {
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 
 	var h http.Handler = srv
+	h = codeTransportErrors(h)
 	h = loadersMiddleware(cfg.Store, h)
 	h = authMiddleware(cfg.Store, cfg.Logger, h)
 	return RequestIDMiddleware(h)

@@ -10,13 +10,14 @@ import (
 const Precision = time.Microsecond
 
 // ParseDateTime parses an RFC 3339 timestamp that carries an explicit offset
-// ("Z" or "+01:00") and returns it in UTC, truncated to Precision.
+// ("Z" or "+01:00") and returns it in UTC at full precision; the store
+// truncates event times and rounds period bounds up to Precision.
 func ParseDateTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, Errorf(EInvalid, "invalid DateTime %q: expected RFC 3339 with an offset, e.g. \"2024-03-01T09:30:00+01:00\"", s)
 	}
-	return t.UTC().Truncate(Precision), nil
+	return t.UTC(), nil
 }
 
 // CeilTime rounds t up to Precision. Period bounds are rounded up: for

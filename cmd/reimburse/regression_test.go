@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// The tests in this file pin bugs found in the binary. Each is skipped with
-// the bug it names; remove the Skip once the bug is fixed.
+// Regression tests for bugs found in review; each comment names the bug the
+// test would catch again.
 
 // TestBugHelpFlag: run's case "-h", "--help" is unreachable, because an
 // argument that starts with "-" is never taken as the command. "reimburse -h"

@@ -10,7 +10,11 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/store"
 )
 
 // serve runs the HTTP server until ctx is cancelled, then shuts down
@@ -28,11 +32,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	s, err := f.open(ctx)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := graph.NewMetrics(reg)
+	s, err := f.open(ctx, func(o *store.Options) { o.Observer = metrics })
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	wdb, rdb := s.DBs()
+	reg.MustRegister(collectors.NewDBStatsCollector(wdb, "writer"), collectors.NewDBStatsCollector(rdb, "reader"))
 
 	secret, err := s.EnsureAdminToken(ctx)
 	if err != nil {
@@ -43,11 +52,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.New(graph.Options{Store: s, Logger: log}))
+	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics}
+	mux.Handle("/graphql", graph.New(gopt))
+	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(gopt))
 	mux.Handle("GET /{$}", playground.Handler("Reimburse", "/graphql"))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain")
+		if err := s.Ready(ctx); err != nil {
+			log.WarnContext(ctx, "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "database unavailable\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
 	})
 
 	ln, err := net.Listen("tcp", *addr)

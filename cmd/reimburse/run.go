@@ -21,6 +21,7 @@ commands:
   token create   create an API token; prints it alone on stdout
   token list     list tokens (never their secrets)
   token revoke   revoke a token by id
+  seed           fill a database with synthetic, deterministic data
 
 Every flag has an environment twin: --db is REIMBURSE_DB, --addr is
 REIMBURSE_ADDR, and so on. Run "reimburse COMMAND -h" for its flags.
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
 	case "token":
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -85,13 +85,13 @@ func (r *Resolver) eventConnection(ctx context.Context, f model.EventFilter, fir
 		}
 	}
 	if selects(ctx, "edges.node.type", "nodes.type") {
-		prefetch(ctx, l.EventType, typeIDs)
+		prefetch(ctx, l.EventType, r.Store.FindEventTypesByIDs, eventTypeID, typeIDs)
 	}
 	if selects(ctx, "edges.node.caregiver", "nodes.caregiver") {
-		prefetch(ctx, l.Caregiver, cgIDs)
+		prefetch(ctx, l.Caregiver, r.Store.FindCaregiversByIDs, caregiverID, cgIDs)
 	}
 	if selects(ctx, "edges.node.reimbursement", "nodes.reimbursement") {
-		prefetch(ctx, l.Reimbursement, reIDs)
+		prefetch(ctx, l.Reimbursement, r.Store.FindReimbursementsByIDs, reimbursementID, reIDs)
 	}
 	conn := &gqlmodel.EventConnection{Edges: make([]gqlmodel.EventEdge, len(evs)), Nodes: evs, PageInfo: &gqlmodel.PageInfo{HasNextPage: more}}
 	for i := range evs {
@@ -116,7 +116,7 @@ func caregiverConnection(cgs []model.Caregiver, more bool) *gqlmodel.CaregiverCo
 
 // prefetchReport loads the caregivers and event types a report's selection
 // names, one query each however many cells the report has.
-func prefetchReport(ctx context.Context, rep *model.Report) {
+func (r *Resolver) prefetchReport(ctx context.Context, rep *model.Report) {
 	l := loadersFrom(ctx)
 	if selects(ctx, "months.caregivers.caregiver") {
 		var ids []int64
@@ -125,7 +125,7 @@ func prefetchReport(ctx context.Context, rep *model.Report) {
 				ids = append(ids, c.CaregiverID)
 			}
 		}
-		prefetch(ctx, l.Caregiver, ids)
+		prefetch(ctx, l.Caregiver, r.Store.FindCaregiversByIDs, caregiverID, ids)
 	}
 	if selects(ctx, "months.caregivers.byEventType.eventType") {
 		var ids []int64
@@ -136,9 +136,13 @@ func prefetchReport(ctx context.Context, rep *model.Report) {
 				}
 			}
 		}
-		prefetch(ctx, l.EventType, ids)
+		prefetch(ctx, l.EventType, r.Store.FindEventTypesByIDs, eventTypeID, ids)
 	}
 }
+
+func caregiverID(c *model.Caregiver) int64         { return c.ID }
+func eventTypeID(t *model.EventType) int64         { return t.ID }
+func reimbursementID(r *model.Reimbursement) int64 { return r.ID }
 
 // selects reports whether the current field's selection, through fragments
 // and @include/@skip, reaches any of the dotted paths.

@@ -93,6 +93,12 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if _, ok := gqlErr.Extensions["code"]; ok && !errors.As(err, &me) {
 			return gqlErr // gqlgen's own coded errors
 		}
+		if ge, ok := err.(*gqlerror.Error); ok && ge.Err == nil && graphql.GetFieldContext(ctx) == nil {
+			// gqlgen's own request-level errors without a code: a body or
+			// variables that could not be decoded.
+			gqlErr.Extensions["code"] = CodeBadUserInput
+			return gqlErr
+		}
 		id := RequestID(ctx)
 		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
 		return &gqlerror.Error{

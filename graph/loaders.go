@@ -24,11 +24,11 @@ type Loaders struct {
 // NewLoaders returns fresh loaders over s; make one set per request.
 func NewLoaders(s *store.Store) *Loaders {
 	return &Loaders{
-		Caregiver: dataloader.NewBatchedLoader(byID(s.FindCaregiversByIDs, func(c *model.Caregiver) int64 { return c.ID }, "caregiver"),
+		Caregiver: dataloader.NewBatchedLoader(byID(s.FindCaregiversByIDs, caregiverID, "caregiver"),
 			dataloader.WithWait[int64, *model.Caregiver](loaderWait)),
-		EventType: dataloader.NewBatchedLoader(byID(s.FindEventTypesByIDs, func(t *model.EventType) int64 { return t.ID }, "event type"),
+		EventType: dataloader.NewBatchedLoader(byID(s.FindEventTypesByIDs, eventTypeID, "event type"),
 			dataloader.WithWait[int64, *model.EventType](loaderWait)),
-		Reimbursement: dataloader.NewBatchedLoader(byID(s.FindReimbursementsByIDs, func(r *model.Reimbursement) int64 { return r.ID }, "reimbursement"),
+		Reimbursement: dataloader.NewBatchedLoader(byID(s.FindReimbursementsByIDs, reimbursementID, "reimbursement"),
 			dataloader.WithWait[int64, *model.Reimbursement](loaderWait)),
 	}
 }
@@ -71,9 +71,11 @@ func loadersFrom(ctx context.Context) *Loaders {
 	return ctx.Value(loadersKey{}).(*Loaders)
 }
 
-// prefetch loads all keys in one batch and waits for it, so that the field
-// resolvers of a list find them cached.
-func prefetch[V any](ctx context.Context, l *dataloader.Loader[int64, V], keys []int64) {
+// prefetch loads the keys that are not cached yet with one store query and
+// primes the loader with the results, so that the field resolvers of a list
+// find them cached. It does not go through the loader's batch window, whose
+// timing could split one list into several queries.
+func prefetch[T any](ctx context.Context, l *dataloader.Loader[int64, *T], find func(context.Context, []int64) ([]T, error), id func(*T) int64, keys []int64) {
 	if len(keys) == 0 {
 		return
 	}
@@ -85,5 +87,11 @@ func prefetch[V any](ctx context.Context, l *dataloader.Loader[int64, V], keys [
 			uniq = append(uniq, k)
 		}
 	}
-	l.LoadMany(ctx, uniq)() // errors surface again, per item, from Load
+	rows, err := find(ctx, uniq)
+	if err != nil {
+		return // each Load then queries and reports the error itself
+	}
+	for i := range rows {
+		l.Prime(ctx, id(&rows[i]), &rows[i])
+	}
 }

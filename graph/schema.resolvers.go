@@ -183,7 +183,7 @@ func (r *queryResolver) Report(ctx context.Context, from *time.Time, to *time.Ti
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}
-	prefetchReport(ctx, rep)
+	r.prefetchReport(ctx, rep)
 	return rep, nil
 }
 

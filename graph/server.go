@@ -57,6 +57,7 @@ func New(cfg Options) http.Handler {
 	srv.AroundResponses(responseObserver)
 
 	var h http.Handler = srv
+	h = codeTransportErrors(h)
 	h = loadersMiddleware(cfg.Store, h)
 	return cfg.wrap("graphql", h)
 }

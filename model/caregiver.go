@@ -3,6 +3,7 @@ package model
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -36,9 +37,11 @@ func (n *NewCaregiver) Normalize() error {
 		errs = append(errs, err)
 	}
 	if n.ExternalRef != nil {
-		if err := normalizeText("externalRef", n.ExternalRef, MaxRefLen); err != nil {
+		ref := *n.ExternalRef // a copy: never trim the caller's string
+		if err := normalizeText("externalRef", &ref, MaxRefLen); err != nil {
 			errs = append(errs, err)
 		}
+		n.ExternalRef = &ref
 	}
 	return errs.Err()
 }
@@ -55,6 +58,9 @@ func normalizeText(field string, s *string, max int) *Error {
 	}
 	if !utf8.ValidString(*s) {
 		return Invalid(field, "must be valid UTF-8")
+	}
+	if strings.IndexFunc(*s, unicode.IsControl) >= 0 {
+		return Invalid(field, "must not contain control characters such as tabs or newlines")
 	}
 	return nil
 }

@@ -53,16 +53,20 @@ type NewEvent struct {
 	IdempotencyKey *string
 }
 
-// Normalize checks the parts of the input that need no lookups.
+// Normalize truncates occurredAt to the stored precision and checks the
+// parts of the input that need no lookups.
 func (n *NewEvent) Normalize(now time.Time) error {
 	var errs Errors
+	n.OccurredAt = n.OccurredAt.UTC().Truncate(Precision)
 	if n.OccurredAt.After(now.Add(MaxFuture)) {
 		errs = append(errs, Invalid("occurredAt", "must not lie more than %d minutes in the future", int(MaxFuture/time.Minute)))
 	}
 	if n.IdempotencyKey != nil {
-		if err := normalizeText("idempotencyKey", n.IdempotencyKey, MaxKeyLen); err != nil {
+		key := *n.IdempotencyKey // a copy: never trim the caller's string
+		if err := normalizeText("idempotencyKey", &key, MaxKeyLen); err != nil {
 			errs = append(errs, err)
 		}
+		n.IdempotencyKey = &key
 	}
 	return errs.Err()
 }
@@ -91,6 +95,9 @@ type EventFilter struct {
 	Statuses        []EventStatus
 	ReimbursementID *int64
 }
+
+// Normalize rounds the period bounds to the stored precision.
+func (f *EventFilter) Normalize() { f.From, f.To = ceilPtr(f.From), ceilPtr(f.To) }
 
 // Reimbursement is one payout batch.
 type Reimbursement struct {

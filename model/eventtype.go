@@ -83,6 +83,7 @@ func (n *NewEventType) Normalize() error {
 	if err := ValidatePrice("price", n.Price); err != nil {
 		errs = append(errs, err.(*Error))
 	}
+	n.EffectiveFrom = ceilPtr(n.EffectiveFrom)
 	return errs.Err()
 }
 
@@ -91,4 +92,11 @@ type NewPrice struct {
 	EventTypeID   int64
 	Price         Money
 	EffectiveFrom time.Time
+}
+
+// Normalize rounds effectiveFrom up to the stored precision (a price takes
+// effect at the first stored instant at or after it) and checks the price.
+func (n *NewPrice) Normalize() error {
+	n.EffectiveFrom = CeilTime(n.EffectiveFrom)
+	return ValidatePrice("price", n.Price)
 }

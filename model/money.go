@@ -84,10 +84,20 @@ func (m Money) Decimal() string {
 	return out
 }
 
-// ValidatePrice checks that a price is strictly positive.
+// MaxPrice bounds a price at 1,000,000,000.00. Sums are int64 minor units:
+// at this cap it takes over 92 million events at the highest price to
+// overflow one, far past any deployment's volume, while any smaller cap
+// could refuse a real price.
+const MaxPrice Money = 100_000_000_000
+
+// ValidatePrice checks that a price is greater than zero and at most
+// MaxPrice.
 func ValidatePrice(field string, m Money) error {
 	if m <= 0 {
 		return Invalid(field, "price must be greater than 0, got %s", m.Decimal())
+	}
+	if m > MaxPrice {
+		return Invalid(field, "price must be at most %s, got %s", MaxPrice.Decimal(), m.Decimal())
 	}
 	return nil
 }

@@ -41,13 +41,15 @@ func TestMoneyDecimal(t *testing.T) {
 }
 
 func TestValidatePrice(t *testing.T) {
-	for _, m := range []model.Money{0, -1, -500} {
+	for _, m := range []model.Money{0, -1, -500, model.MaxPrice + 1} {
 		if err := model.ValidatePrice("price", m); model.ErrorCode(err) != model.EInvalid {
 			t.Errorf("ValidatePrice(%d) = %v; want EInvalid", m, err)
 		}
 	}
-	if err := model.ValidatePrice("price", 1); err != nil {
-		t.Errorf("ValidatePrice(1) = %v", err)
+	for _, m := range []model.Money{1, model.MaxPrice} {
+		if err := model.ValidatePrice("price", m); err != nil {
+			t.Errorf("ValidatePrice(%d) = %v", m, err)
+		}
 	}
 }
 

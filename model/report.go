@@ -14,8 +14,10 @@ type ReportQuery struct {
 	ByEventType bool
 }
 
-// Validate checks the period and the size of the caregiver list.
+// Validate rounds the period bounds to the stored precision and checks the
+// period and the size of the caregiver list.
 func (q *ReportQuery) Validate() error {
+	q.From, q.To = ceilPtr(q.From), ceilPtr(q.To)
 	if q.From != nil && q.To != nil && q.To.Before(*q.From) {
 		return Invalid("to", "must not be before from")
 	}

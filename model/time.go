@@ -10,13 +10,33 @@ import (
 const Precision = time.Microsecond
 
 // ParseDateTime parses an RFC 3339 timestamp that carries an explicit offset
-// ("Z" or "+01:00") and returns it in UTC, truncated to Precision.
+// ("Z" or "+01:00") and returns it in UTC at full precision; the store
+// truncates event times and rounds period bounds up to Precision.
 func ParseDateTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, Errorf(EInvalid, "invalid DateTime %q: expected RFC 3339 with an offset, e.g. \"2024-03-01T09:30:00+01:00\"", s)
 	}
-	return t.UTC().Truncate(Precision), nil
+	return t.UTC(), nil
+}
+
+// CeilTime rounds t up to Precision. Period bounds are rounded up: for
+// stored times e, e >= t exactly when e >= CeilTime(t), and likewise for <.
+func CeilTime(t time.Time) time.Time {
+	f := t.Truncate(Precision)
+	if f.Before(t) {
+		f = f.Add(Precision)
+	}
+	return f.UTC()
+}
+
+// ceilPtr applies CeilTime to an optional bound.
+func ceilPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := CeilTime(*t)
+	return &c
 }
 
 // FormatDateTime formats t as RFC 3339 in UTC with a "Z".

@@ -9,11 +9,11 @@ import (
 
 func TestParseDateTime(t *testing.T) {
 	got, err := model.ParseDateTime("2024-03-01T09:30:00.1234567+01:00")
-	want := time.Date(2024, 3, 1, 8, 30, 0, 123456000, time.UTC)
+	want := time.Date(2024, 3, 1, 8, 30, 0, 123456700, time.UTC)
 	if err != nil || !got.Equal(want) || got.Location() != time.UTC {
 		t.Fatalf("got %v, %v; want %v UTC", got, err, want)
 	}
-	if s := model.FormatDateTime(got); s != "2024-03-01T08:30:00.123456Z" {
+	if s := model.FormatDateTime(got); s != "2024-03-01T08:30:00.1234567Z" {
 		t.Fatalf("FormatDateTime = %q", s)
 	}
 	for _, in := range []string{"", "2024-03-01T09:30:00", "2024-03-01", "2024-02-30T10:00:00Z", "2024-13-01T10:00:00Z",
@@ -21,6 +21,16 @@ func TestParseDateTime(t *testing.T) {
 		if _, err := model.ParseDateTime(in); model.ErrorCode(err) != model.EInvalid {
 			t.Errorf("ParseDateTime(%q) err = %v; want EInvalid", in, err)
 		}
+	}
+}
+
+func TestCeilTime(t *testing.T) {
+	at := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)
+	if got := model.CeilTime(at); !got.Equal(at) {
+		t.Errorf("CeilTime(aligned) = %v", got)
+	}
+	if got := model.CeilTime(at.Add(100)); !got.Equal(at.Add(time.Microsecond)) {
+		t.Errorf("CeilTime(+100ns) = %v", got)
 	}
 }
 

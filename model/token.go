@@ -40,6 +40,9 @@ func (n *NewToken) Normalize() error {
 	if n.Role != RoleAdmin {
 		return Invalid("role", "only ADMIN tokens are supported in this version")
 	}
+	if n.CaregiverID != nil && n.Role != RoleCaregiver {
+		return Invalid("caregiver", "only CAREGIVER tokens are bound to a caregiver")
+	}
 	if n.Name == "" {
 		n.Name = string(n.Role)
 	}

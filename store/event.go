@@ -71,7 +71,8 @@ func findEvent(ctx context.Context, db bun.IDB, id int64) (*model.Event, error) 
 // (occurredAt, id), after the cursor, and whether more follow. It pages by
 // keyset, never by OFFSET, so deep pages cost what the first one does.
 func (s *Store) FindEvents(ctx context.Context, f model.EventFilter, p model.PageArgs) ([]model.Event, bool, error) {
-	if p.First == 0 || (f.CaregiverIDs != nil && len(f.CaregiverIDs) == 0) ||
+	f.Normalize()
+	if (f.CaregiverIDs != nil && len(f.CaregiverIDs) == 0) ||
 		(f.EventTypeIDs != nil && len(f.EventTypeIDs) == 0) || (f.Statuses != nil && len(f.Statuses) == 0) {
 		return nil, false, nil
 	}

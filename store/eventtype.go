@@ -59,7 +59,7 @@ func (s *Store) CreateEventType(ctx context.Context, in model.NewEventType) (*mo
 // registered keep the amount they were registered with. A second price with
 // the same effectiveFrom is EConflict: history is never rewritten.
 func (s *Store) SetEventTypePrice(ctx context.Context, in model.NewPrice) (*model.EventType, error) {
-	if err := model.ValidatePrice("price", in.Price); err != nil {
+	if err := in.Normalize(); err != nil {
 		return nil, err
 	}
 	var et *model.EventType

@@ -150,7 +150,6 @@ func TestRegisterEvents(t *testing.T) {
 	})
 
 	t.Run("ErrEveryBadItemReportedAcrossChecks", func(t *testing.T) {
-		t.Skip("BUG store/register.go:35: input-only errors (occurredAt in the future, bad key) return before the lookups, so unknown types/caregivers of other items are not reported, contrary to the doc comment 'Every bad item is reported'")
 		f := newFixture(t)
 		_, err := f.s.RegisterEvents(t.Context(), admin, []model.NewEvent{
 			{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: testNow.Add(time.Hour)},
@@ -197,6 +196,118 @@ func TestRegisterEvents(t *testing.T) {
 		}
 		if n := countEvents(t, f.s); n != model.MaxBatch {
 			t.Fatalf("%d events stored, want %d", n, model.MaxBatch)
+		}
+	})
+}
+
+func TestRegisterEventsIdempotency(t *testing.T) {
+	in := func(f fixture, key string, at time.Time) model.NewEvent {
+		return model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: at, IdempotencyKey: ptr(key)}
+	}
+	at := utc(2024, 6, 1, 9, 0)
+
+	t.Run("OKRetryReturnsFirst", func(t *testing.T) {
+		f := newFixture(t)
+		first := mustRegister(t, f.s, in(f, "k1", at))[0]
+		// The same instant in another zone and a key with blanks around it
+		// are the same payload.
+		again := mustRegister(t, f.s, in(f, " k1 ", at.In(mustZone(t, "America/New_York"))))[0]
+		if !reflect.DeepEqual(again, first) {
+			t.Fatalf("retry got\n%+v\nwant the first event\n%+v", again, first)
+		}
+		if n := countEvents(t, f.s); n != 1 {
+			t.Fatalf("%d events stored, want 1", n)
+		}
+	})
+
+	t.Run("OKRetryOfChangedEvent", func(t *testing.T) {
+		f := newFixture(t)
+		first := mustRegister(t, f.s, in(f, "k1", at))[0]
+		if _, err := f.s.ReimburseEvents(t.Context(), admin, []int64{first.ID}); err != nil {
+			t.Fatal(err)
+		}
+		again := mustRegister(t, f.s, in(f, "k1", at))[0]
+		if again.ID != first.ID || again.Status != model.StatusReimbursed {
+			t.Fatalf("retry got %+v, want event %d as it is now (REIMBURSED)", again, first.ID)
+		}
+	})
+
+	t.Run("OKRetryInMixedBatch", func(t *testing.T) {
+		f := newFixture(t)
+		first := mustRegister(t, f.s, in(f, "k1", at))[0]
+		evs := mustRegister(t, f.s, in(f, "k2", at), in(f, "k1", at), model.NewEvent{EventTypeID: f.et2.ID, CaregiverID: f.cg2.ID, OccurredAt: at})
+		if evs[1].ID != first.ID || evs[0].ID == first.ID || evs[2].ID == first.ID || evs[0].ID == evs[2].ID {
+			t.Fatalf("got ids %v, want [new %d new]", eventIDs(evs), first.ID)
+		}
+		if evs[2].Amount != 25050 || evs[0].IdempotencyKey == nil || *evs[0].IdempotencyKey != "k2" {
+			t.Fatalf("got %+v", evs)
+		}
+		if n := countEvents(t, f.s); n != 3 {
+			t.Fatalf("%d events stored, want 3", n)
+		}
+	})
+
+	for _, tc := range []struct {
+		name string
+		mod  func(f fixture, e *model.NewEvent)
+	}{
+		{"ErrOtherTime", func(f fixture, e *model.NewEvent) { e.OccurredAt = e.OccurredAt.Add(time.Microsecond) }},
+		{"ErrOtherCaregiver", func(f fixture, e *model.NewEvent) { e.CaregiverID = f.cg2.ID }},
+		{"ErrOtherType", func(f fixture, e *model.NewEvent) { e.EventTypeID = f.et2.ID }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			first := mustRegister(t, f.s, in(f, "k1", at))[0]
+			retry := in(f, "k1", at)
+			tc.mod(f, &retry)
+			_, err := f.s.RegisterEvents(t.Context(), admin, []model.NewEvent{retry})
+			wantErrs(t, err, [2]string{"conflict", "[0].idempotencyKey"})
+			if evs := allEvents(t, f.s, model.EventFilter{}); len(evs) != 1 || !reflect.DeepEqual(evs[0], first) {
+				t.Fatalf("stored %+v, want only the first event", evs)
+			}
+		})
+	}
+
+	t.Run("OKDuplicateInBatch", func(t *testing.T) {
+		f := newFixture(t)
+		evs := mustRegister(t, f.s, in(f, "k1", at), in(f, "k2", at), in(f, "k1", at))
+		if evs[0].ID != evs[2].ID || evs[0].ID == evs[1].ID || !reflect.DeepEqual(evs[0], evs[2]) {
+			t.Fatalf("got %+v, want items 0 and 2 to be one event", evs)
+		}
+		if n := countEvents(t, f.s); n != 2 {
+			t.Fatalf("%d events stored, want 2", n)
+		}
+	})
+
+	t.Run("ErrDuplicateInBatchOtherPayload", func(t *testing.T) {
+		f := newFixture(t)
+		_, err := f.s.RegisterEvents(t.Context(), admin, []model.NewEvent{in(f, "k1", at), in(f, "k2", at), in(f, "k1", at.Add(time.Second))})
+		wantErrs(t, err, [2]string{"conflict", "[2].idempotencyKey"})
+		if n := countEvents(t, f.s); n != 0 {
+			t.Fatalf("%d events stored, want none", n)
+		}
+	})
+
+	t.Run("ErrConflictAndInvalidTogether", func(t *testing.T) {
+		f := newFixture(t)
+		mustRegister(t, f.s, in(f, "k1", at))
+		_, err := f.s.RegisterEvents(t.Context(), admin, []model.NewEvent{
+			{EventTypeID: f.et1.ID, CaregiverID: 999, OccurredAt: at},
+			in(f, "k1", at.Add(time.Hour)),
+		})
+		wantErrs(t, err, [2]string{"invalid", "[0].caregiverId"}, [2]string{"conflict", "[1].idempotencyKey"})
+	})
+
+	t.Run("OKRetryWithSubMicrosecondTime", func(t *testing.T) {
+		f := newFixture(t)
+		at := at.Add(1500 * time.Nanosecond) // stored at microsecond precision
+		first := mustRegister(t, f.s, in(f, "k1", at))[0]
+		again, err := f.s.RegisterEvents(t.Context(), admin, []model.NewEvent{in(f, "k1", at)})
+		if err != nil {
+			t.Fatalf("identical retry: %v", err)
+		}
+		if again[0].ID != first.ID {
+			t.Fatalf("retry got event %d, want %d", again[0].ID, first.ID)
 		}
 	})
 }

@@ -192,6 +192,9 @@ func (s *Store) Currency() string { return s.currency }
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.now().UTC().Truncate(model.Precision) }
 
+// Ping checks that the readers' database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
 // Ready checks that both connections answer and every migration is applied.
 func (s *Store) Ready(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {

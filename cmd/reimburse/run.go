@@ -30,7 +30,10 @@ REIMBURSE_ADDR, and so on. Run "reimburse COMMAND -h" for its flags.
 // run is the whole program; main only calls it, and tests call it too.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	switch {
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help"):
+		cmd, args = "help", args[1:]
+	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -42,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, args, getenv, stdout, stderr)
-	case "help", "-h", "--help":
+	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:
@@ -80,10 +83,20 @@ func (f *dbFlags) open(ctx context.Context, opts ...func(*store.Options)) (*stor
 }
 
 // parse parses flags, then fills every flag not given on the command line
-// from its REIMBURSE_* environment twin.
-func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
+// from its REIMBURSE_* environment twin. Flags may come before or after
+// positional arguments ("token revoke 3 --db FILE"); the positionals are
+// returned.
+func parse(fs *flag.FlagSet, args []string, getenv func(string) string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -99,7 +112,15 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 			}
 		}
 	})
-	return err
+	return pos, err
+}
+
+// noArgs rejects stray positional arguments.
+func noArgs(cmd string, pos []string) error {
+	if len(pos) > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", cmd, pos[0])
+	}
+	return nil
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -112,7 +133,11 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 	var f dbFlags
 	fs := newFlagSet("migrate", stderr)
 	f.register(fs)
-	if err := parse(fs, args, getenv); err != nil {
+	pos, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("migrate", pos); err != nil {
 		return err
 	}
 	s, err := f.open(ctx)

@@ -30,7 +30,11 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	seed := fs.Uint64("seed", 1, "random seed")
 	reimbursed := fs.Float64("reimbursed", 0.3, "fraction of events, oldest first by whole months, to reimburse")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr")
-	if err := parse(fs, args, getenv); err != nil {
+	pos, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("seed", pos); err != nil {
 		return err
 	}
 	if *events < 0 || *caregivers < 1 || *types < 1 || *reimbursed < 0 || *reimbursed > 1 {

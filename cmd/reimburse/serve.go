@@ -25,7 +25,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	f.register(fs)
 	addr := fs.String("addr", ":8080", "listen address (host:port; port 0 picks a free one)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
-	if err := parse(fs, args, getenv); err != nil {
+	pos, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if err := noArgs("serve", pos); err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, *logFormat)
@@ -43,6 +47,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wdb, rdb := s.DBs()
 	reg.MustRegister(collectors.NewDBStatsCollector(wdb, "writer"), collectors.NewDBStatsCollector(rdb, "reader"))
 
+	// Bind first: the one-time token must not be printed by a run that then
+	// fails to listen.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	secret, err := s.EnsureAdminToken(ctx)
 	if err != nil {
 		return err
@@ -74,10 +85,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		_, _ = io.WriteString(w, "ready\n")
 	})
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -15,6 +15,9 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("token: expected create, list or revoke")
 	}
 	sub, args := args[0], args[1:]
+	if sub != "create" && sub != "list" && sub != "revoke" {
+		return fmt.Errorf("token: unknown subcommand %q; expected create, list or revoke", sub)
+	}
 	var f dbFlags
 	fs := newFlagSet("token "+sub, stderr)
 	f.register(fs)
@@ -25,7 +28,19 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fs.StringVar(&name, "name", "", "a name to recognise the token by")
 		fs.Int64Var(&caregiver, "caregiver", 0, "caregiver id, for CAREGIVER tokens")
 	}
-	if err := parse(fs, args, getenv); err != nil {
+	pos, err := parse(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	var revokeID int64
+	if sub == "revoke" {
+		if len(pos) != 1 {
+			return fmt.Errorf("token revoke: expected one token id")
+		}
+		if revokeID, err = strconv.ParseInt(pos[0], 10, 64); err != nil || revokeID <= 0 {
+			return fmt.Errorf("token revoke: invalid id %q", pos[0])
+		}
+	} else if err := noArgs("token "+sub, pos); err != nil {
 		return err
 	}
 	s, err := f.open(ctx)
@@ -64,17 +79,10 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return tw.Flush()
 	case "revoke":
-		if fs.NArg() != 1 {
-			return fmt.Errorf("token revoke: expected one token id")
-		}
-		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-		if err != nil {
-			return fmt.Errorf("token revoke: invalid id %q", fs.Arg(0))
-		}
-		if err := s.RevokeToken(ctx, id); err != nil {
+		if err := s.RevokeToken(ctx, revokeID); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "token %d revoked\n", id)
+		fmt.Fprintf(stdout, "token %d revoked\n", revokeID)
 		return nil
 	default:
 		return fmt.Errorf("token: unknown subcommand %q", sub)

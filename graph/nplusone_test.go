@@ -1,0 +1,170 @@
+package graph_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reimburse/reimburse/model"
+)
+
+// maxStatements bounds the statements of one list request: the token lookup,
+// the list itself, and one batch per referenced kind (an event type batch
+// reads types and their prices).
+const maxStatements = 5
+
+// seedSpread registers n events over cgs caregivers, types event types and
+// months calendar months of 2023, every combination reached.
+func seedSpread(t *testing.T, e *env, n, cgs, types, months int) {
+	t.Helper()
+	cgIDs := make([]int64, cgs)
+	for i := range cgIDs {
+		cgIDs[i] = e.caregiver(t, fmt.Sprintf("CG %d", i))
+	}
+	typeIDs := make([]int64, types)
+	for i := range typeIDs {
+		typeIDs[i] = e.eventType(t, fmt.Sprintf("T%d", i), fmt.Sprintf("%d.25", 10+i))
+	}
+	ins := make([]model.NewEvent, n)
+	for i := range ins {
+		at := utc(2023, time.Month(1+(i/cgs)%months), 1+i%28, 10, 0).Add(time.Duration(i) * time.Second)
+		ins[i] = ev(typeIDs[(i+i/cgs)%types], cgIDs[i%cgs], at)
+	}
+	e.register(t, ins...)
+}
+
+// statements runs query and returns the statements it cost.
+func (e *env) statements(t *testing.T, query string, out any) []string {
+	t.Helper()
+	e.queries.reset()
+	e.mustQuery(t, query, out)
+	if n := e.queries.count(); n != int64(len(e.queries.statements())) {
+		t.Fatalf("counted %d statements, recorded %d", n, len(e.queries.statements()))
+	}
+	return e.queries.statements()
+}
+
+// kinds returns the distinct statements without their WHERE clauses (the
+// id lists), sorted.
+func kinds(stmts []string) []string {
+	var out []string
+	for _, s := range stmts {
+		k, _, _ := strings.Cut(s, " WHERE ")
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// requireFlat asserts that a request costs as many statements on a large
+// data set as on a small one, and at most limit.
+func requireFlat(t *testing.T, limit int, small, large []string) {
+	t.Helper()
+	ks, kl := kinds(small), kinds(large)
+	if !slices.Equal(ks, kl) || len(kl) > limit {
+		t.Fatalf("statement kinds differ or exceed %d:\nsmall:\n%s\nlarge:\n%s", limit, strings.Join(ks, "\n"), strings.Join(kl, "\n"))
+	}
+	if len(small) != len(large) || len(large) > limit {
+		t.Fatalf("%d statements on the small data set, %d on the large one, want equal and at most %d:\n%s", len(small), len(large), limit, strings.Join(large, "\n"))
+	}
+}
+
+func TestEventsNoNPlusOne(t *testing.T) {
+	const q = `{ events(first: 500) { edges { node { type { name } caregiver { name } } } } }`
+	type page struct {
+		Events struct {
+			Edges []struct {
+				Node struct {
+					Type, Caregiver struct{ Name string }
+				}
+			}
+		}
+	}
+	var stmts [2][]string
+	for i, tc := range []struct{ events, cgs, types int }{{10, 2, 2}, {500, 50, 20}} {
+		e := newEnv(t)
+		seedSpread(t, e, tc.events, tc.cgs, tc.types, 12)
+		var out page
+		stmts[i] = e.statements(t, q, &out)
+		if len(out.Events.Edges) != tc.events {
+			t.Fatalf("events = %d, want %d", len(out.Events.Edges), tc.events)
+		}
+		names := map[string]bool{}
+		for _, edge := range out.Events.Edges {
+			if edge.Node.Type.Name == "" || edge.Node.Caregiver.Name == "" {
+				t.Fatalf("edge without type or caregiver name: %+v", edge)
+			}
+			names[edge.Node.Caregiver.Name] = true
+		}
+		if len(names) != tc.cgs {
+			t.Fatalf("caregivers seen = %d, want %d", len(names), tc.cgs)
+		}
+	}
+	t.Run("types and caregivers", func(t *testing.T) { requireFlat(t, maxStatements, stmts[0], stmts[1]) })
+
+	t.Run("nodes and reimbursements", func(t *testing.T) {
+		const q = `{ events(first: 500) { nodes { type { code } caregiver { name } reimbursement { eventCount } } } }`
+		var stmts [2][]string
+		for i, n := range []int{10, 500} {
+			e := newEnv(t)
+			seedSpread(t, e, n, n/10, 20, 12) // months January to October
+			admin := model.Principal{TokenID: 1, Role: model.RoleAdmin}
+			if _, err := e.s.ReimbursePending(t.Context(), admin, nil, model.NewYearMonth(2023, time.March)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.s.ReimbursePending(t.Context(), admin, nil, model.NewYearMonth(2023, time.June)); err != nil {
+				t.Fatal(err)
+			}
+			var out struct {
+				Events struct {
+					Nodes []struct {
+						Type          struct{ Code string }
+						Caregiver     struct{ Name string }
+						Reimbursement *struct{ EventCount int }
+					}
+				}
+			}
+			stmts[i] = e.statements(t, q, &out)
+			if len(out.Events.Nodes) != n || out.Events.Nodes[0].Reimbursement == nil {
+				t.Fatalf("nodes = %d, first reimbursement %v", len(out.Events.Nodes), out.Events.Nodes[0].Reimbursement)
+			}
+		}
+		requireFlat(t, maxStatements+1, stmts[0], stmts[1])
+	})
+}
+
+func TestReportNoNPlusOne(t *testing.T) {
+	const q = `{ report { months { caregivers { caregiver { name } byEventType { eventType { code } } } } } }`
+	type rep struct {
+		Report struct {
+			Months []struct {
+				Caregivers []struct {
+					Caregiver   struct{ Name string }
+					ByEventType []struct{ EventType struct{ Code string } }
+				}
+			}
+		}
+	}
+	var stmts [2][]string
+	for i, tc := range []struct{ events, cgs, types, months int }{{4, 2, 2, 1}, {2400, 100, 20, 12}} {
+		e := newEnv(t)
+		seedSpread(t, e, tc.events, tc.cgs, tc.types, tc.months)
+		var out rep
+		stmts[i] = e.statements(t, q, &out)
+		cells := 0
+		for _, m := range out.Report.Months {
+			for _, c := range m.Caregivers {
+				if c.Caregiver.Name == "" || len(c.ByEventType) == 0 || c.ByEventType[0].EventType.Code == "" {
+					t.Fatalf("incomplete report cell: %+v", c)
+				}
+				cells++
+			}
+		}
+		if len(out.Report.Months) != tc.months || cells != tc.cgs*tc.months {
+			t.Fatalf("report has %d months, %d cells; want %d, %d", len(out.Report.Months), cells, tc.months, tc.cgs*tc.months)
+		}
+	}
+	requireFlat(t, maxStatements, stmts[0], stmts[1])
+}

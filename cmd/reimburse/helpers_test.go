@@ -149,7 +149,7 @@ func firstToken(t testing.TB, out string) string {
 // runCmd runs a non-serving command to completion.
 func runCmd(t testing.TB, env map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a bound, not a timing assertion: seed runs here
 	defer cancel()
 	var o, e bytes.Buffer
 	err = run(ctx, args, envFrom(env), &o, &e)

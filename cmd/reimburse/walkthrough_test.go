@@ -43,7 +43,7 @@ func walkthroughSteps(t *testing.T) []step {
 // line this test cannot run fails it, so the README cannot drift.
 func TestWalkthrough(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the walkthrough seeds 200,000 events; skipped with -short")
+		t.Skip("the walkthrough seeds 50,000 events; skipped with -short")
 	}
 	dir := t.TempDir()
 	servers := map[string]*server{} // by the port the README uses
@@ -113,7 +113,7 @@ func runWalkthroughLine(t *testing.T, dir, line string, servers map[string]*serv
 		if err != nil {
 			t.Fatalf("%s: %v\n%s%s", line, err, out, errOut)
 		}
-		if args[0] == "seed" && !strings.Contains(out, "seeded 200000 events") {
+		if args[0] == "seed" && !strings.Contains(out, "seeded 50000 events") {
 			t.Fatalf("seed output: %q", out)
 		}
 	case len(fields) >= 2 && fields[0] == "curl":

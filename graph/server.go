@@ -30,6 +30,8 @@ type Options struct {
 	// ComplexityLimit bounds an operation's complexity; 0 means
 	// DefaultComplexityLimit.
 	ComplexityLimit int
+	// Metrics, when set, count requests and their latency.
+	Metrics *Metrics
 }
 
 // New returns the /graphql handler: request id, bearer authentication,
@@ -51,11 +53,20 @@ func New(cfg Options) http.Handler {
 	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
 	srv.SetErrorPresenter(presenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
+	srv.Use(opNameRecorder{})
+	srv.AroundResponses(responseObserver)
 
 	var h http.Handler = srv
 	h = codeTransportErrors(h)
 	h = loadersMiddleware(cfg.Store, h)
+	return cfg.wrap("graphql", h)
+}
+
+// wrap adds what every API endpoint shares: request id, the request log line
+// and metrics, and bearer authentication.
+func (cfg Options) wrap(endpoint string, h http.Handler) http.Handler {
 	h = authMiddleware(cfg.Store, cfg.Logger, h)
+	h = observe(cfg.Logger, cfg.Metrics, endpoint, h)
 	return RequestIDMiddleware(h)
 }
 
@@ -111,30 +122,39 @@ func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Ha
 			next.ServeHTTP(w, r)
 			return
 		}
+		ri := infoFrom(r.Context())
 		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			writeError(w, http.StatusUnauthorized, "missing token: send \"Authorization: Bearer <token>\"", CodeUnauthent, "")
+			ri.set(func(ri *requestInfo) { ri.code = CodeUnauthent })
+			writeError(w, http.StatusUnauthorized, "missing token: send \"Authorization: Bearer <token>\"", CodeUnauthent, "", "")
 			return
 		}
 		p, err := s.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
 			if model.ErrorCode(err) == model.EUnauthenticated {
-				writeError(w, http.StatusUnauthorized, "invalid or revoked token", CodeUnauthent, "")
+				ri.set(func(ri *requestInfo) { ri.code = CodeUnauthent })
+				writeError(w, http.StatusUnauthorized, "invalid or revoked token", CodeUnauthent, "", "")
 				return
 			}
 			id := RequestID(r.Context())
 			log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)
-			writeError(w, http.StatusInternalServerError, "internal error; quote request id "+id+" when reporting it", CodeInternalError, id)
+			ri.set(func(ri *requestInfo) { ri.code = CodeInternalError })
+			writeError(w, http.StatusInternalServerError, "internal error; quote request id "+id+" when reporting it", CodeInternalError, id, "")
 			return
 		}
+		ri.set(func(ri *requestInfo) { ri.tokenID = p.TokenID })
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, *p)))
 	})
 }
 
-func writeError(w http.ResponseWriter, status int, msg, code, requestID string) {
+// writeError answers outside gqlgen with a GraphQL-shaped error body.
+func writeError(w http.ResponseWriter, status int, msg, code, requestID, field string) {
 	ext := map[string]any{"code": code}
 	if requestID != "" {
 		ext["requestId"] = requestID
+	}
+	if field != "" {
+		ext["field"] = field
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="reimburse"`)

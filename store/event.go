@@ -140,5 +140,9 @@ func (s *Store) VoidEvent(ctx context.Context, by model.Principal, id int64, rea
 		e, err = findEvent(ctx, tx, id)
 		return err
 	})
-	return e, err
+	if err != nil {
+		return nil, err
+	}
+	s.obs.EventsVoided(1)
+	return e, nil
 }

@@ -38,12 +38,17 @@ func (s *Store) RegisterEvents(ctx context.Context, by model.Principal, ins []mo
 		}
 	}
 	var out []model.Event
+	var inserted int
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		out, err = s.registerEvents(ctx, tx, by, now, ins, errs, bad)
+		out, inserted, err = s.registerEvents(ctx, tx, by, now, ins, errs, bad)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.obs.EventsRegistered(inserted)
+	return out, nil
 }
 
 // appendAt appends err (an *Error or Errors) to errs with its field prefixed
@@ -66,7 +71,7 @@ func appendAt(errs model.Errors, i int, err error) model.Errors {
 // registerEvents checks the inputs against the database and inserts them.
 // errs holds the errors already found in items marked bad, which are not
 // checked again; all errors are reported together.
-func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principal, now time.Time, ins []model.NewEvent, errs model.Errors, bad map[int]bool) ([]model.Event, error) {
+func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principal, now time.Time, ins []model.NewEvent, errs model.Errors, bad map[int]bool) ([]model.Event, int, error) {
 	typeIDs := make([]int64, len(ins))
 	cgIDs := make([]int64, len(ins))
 	var keys []string
@@ -78,7 +83,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 	}
 	types, err := findEventTypes(ctx, tx, typeIDs)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	typeByID := make(map[int64]*model.EventType, len(types))
 	for i := range types {
@@ -86,7 +91,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 	}
 	missingCG, err := missingIDs(ctx, tx, "caregivers", cgIDs)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	noCG := make(map[int64]bool, len(missingCG))
 	for _, id := range missingCG {
@@ -94,7 +99,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 	}
 	prior, err := findEventsByKeys(ctx, tx, keys)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 
 	out := make([]model.Event, len(ins))
@@ -149,15 +154,15 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 	}
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(a, b int) bool { return itemIndex(errs[a].Field) < itemIndex(errs[b].Field) })
-		return nil, errs
+		return nil, 0, errs
 	}
 	for start := 0; start < len(rows); start += insertChunk {
 		chunk := rows[start:min(start+insertChunk, len(rows))]
 		if _, err := tx.NewInsert().Model(&chunk).Returning("id").Exec(ctx); err != nil {
 			if isUnique(err) {
-				return nil, model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")
+				return nil, 0, model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")
 			}
-			return nil, fmt.Errorf("store: insert events: %w", err)
+			return nil, 0, fmt.Errorf("store: insert events: %w", err)
 		}
 	}
 	for k, i := range rowIdx {
@@ -168,7 +173,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 			out[i] = out[batchKey[*in.IdempotencyKey]]
 		}
 	}
-	return out, nil
+	return out, len(rows), nil
 }
 
 // itemIndex returns N of a field "[N]...".

@@ -90,7 +90,11 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 		})
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.obs.EventsReimbursed(int(out.EventCount))
+	return out, nil
 }
 
 // ReimbursePending reimburses every PENDING event of the caregivers (all
@@ -133,7 +137,11 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 		})
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.obs.EventsReimbursed(int(out.EventCount))
+	return out, nil
 }
 
 // reimburse records a payout of n events totalling total and marks the

@@ -38,6 +38,8 @@ type Options struct {
 	ReadConns int
 	// Hooks are added to both connections (e.g. to count queries in tests).
 	Hooks []bun.QueryHook
+	// Observer is told about committed writes; nil means nobody.
+	Observer Observer
 }
 
 // Store is the database: one writer connection, so writers queue in Go
@@ -48,6 +50,9 @@ type Store struct {
 	loc      *time.Location
 	currency string
 	now      func() time.Time
+	obs      Observer
+	// migrations is how many migrations this binary knows.
+	migrations int
 }
 
 // Open opens (creating if needed) the database, applies migrations and
@@ -68,7 +73,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if opt.Path == "" {
 		return nil, errors.New("store: no database path")
 	}
-	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now}
+	if opt.Observer == nil {
+		opt.Observer = nopObserver{}
+	}
+	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer}
 	var err error
 	if s.w, err = openSQLite(opt.Path, false, 1, opt.Hooks); err != nil {
 		return nil, err
@@ -133,6 +141,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := ms.Discover(sub); err != nil {
 		return fmt.Errorf("store: discover migrations: %w", err)
 	}
+	s.migrations = len(ms.Sorted())
 	m := migrate.NewMigrator(s.w, ms)
 	if err := m.Init(ctx); err != nil {
 		return fmt.Errorf("store: init migrations: %w", err)
@@ -183,8 +192,23 @@ func (s *Store) Currency() string { return s.currency }
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.now().UTC().Truncate(model.Precision) }
 
-// Ping checks that the database answers.
+// Ping checks that the readers' database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// Ready checks that both connections answer and every migration is applied.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: writer: %w", err)
+	}
+	var n int
+	if err := s.r.NewSelect().ColumnExpr("COUNT(*)").Table("bun_migrations").Scan(ctx, &n); err != nil {
+		return fmt.Errorf("store: reader: %w", err)
+	}
+	if want := s.migrations; n < want {
+		return fmt.Errorf("store: %d of %d migrations applied", n, want)
+	}
+	return nil
+}
 
 // inTx runs fn in a write transaction on the writer connection.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {

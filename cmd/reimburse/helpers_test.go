@@ -63,7 +63,7 @@ type server struct {
 // returned. It is safe to call more than once.
 func (s *server) Stop() error { return s.stop() }
 
-var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+var listeningRE = regexp.MustCompile(`msg=listening addr=(\S+)|"msg":"listening","addr":"([^"]+)"`)
 
 // startServer runs "serve --addr 127.0.0.1:0 --db db" plus extra args and
 // registers a cleanup that requires a graceful (nil) return.
@@ -107,7 +107,7 @@ func startRun(t testing.TB, args []string, env map[string]string) *server {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		if m := listeningRE.FindStringSubmatch(stderr.String()); m != nil {
-			s.URL = "http://" + m[1]
+			s.URL = "http://" + m[1] + m[2]
 			break
 		}
 		select {
@@ -149,7 +149,7 @@ func firstToken(t testing.TB, out string) string {
 // runCmd runs a non-serving command to completion.
 func runCmd(t testing.TB, env map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a bound, not a timing assertion: seed runs here
 	defer cancel()
 	var o, e bytes.Buffer
 	err = run(ctx, args, envFrom(env), &o, &e)

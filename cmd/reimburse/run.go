@@ -21,6 +21,7 @@ commands:
   token create   create an API token; prints it alone on stdout
   token list     list tokens (never their secrets)
   token revoke   revoke a token by id
+  seed           fill a database with synthetic, deterministic data
 
 Every flag has an environment twin: --db is REIMBURSE_DB, --addr is
 REIMBURSE_ADDR, and so on. Run "reimburse COMMAND -h" for its flags.
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrateCmd(ctx, args, getenv, stdout, stderr)
 	case "token":
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -64,7 +67,7 @@ func (f *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.currency, "currency", "SEK", "ISO 4217 currency of all amounts; recorded when the database is created")
 }
 
-func (f *dbFlags) open(ctx context.Context) (*store.Store, error) {
+func (f *dbFlags) open(ctx context.Context, opts ...func(*store.Options)) (*store.Store, error) {
 	loc, err := time.LoadLocation(f.timezone)
 	if err != nil {
 		return nil, fmt.Errorf("--timezone %q: %w", f.timezone, err)
@@ -72,7 +75,11 @@ func (f *dbFlags) open(ctx context.Context) (*store.Store, error) {
 	if len(f.currency) != 3 || strings.ToUpper(f.currency) != f.currency {
 		return nil, fmt.Errorf("--currency %q: expected a three-letter ISO 4217 code such as SEK", f.currency)
 	}
-	return store.Open(ctx, store.Options{Path: f.db, TimeZone: loc, Currency: f.currency})
+	opt := store.Options{Path: f.db, TimeZone: loc, Currency: f.currency}
+	for _, o := range opts {
+		o(&opt)
+	}
+	return store.Open(ctx, opt)
 }
 
 // parse parses flags, then fills every flag not given on the command line

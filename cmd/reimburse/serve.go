@@ -9,8 +9,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/store"
+	"github.com/reimburse/reimburse/web"
 )
 
 // serve runs the HTTP server until ctx is cancelled, then shuts down
@@ -32,11 +36,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	s, err := f.open(ctx)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := graph.NewMetrics(reg)
+	s, err := f.open(ctx, func(o *store.Options) { o.Observer = metrics })
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	wdb, rdb := s.DBs()
+	reg.MustRegister(collectors.NewDBStatsCollector(wdb, "writer"), collectors.NewDBStatsCollector(rdb, "reader"))
 
 	// Bind first: the one-time token must not be printed by a run that then
 	// fails to listen.
@@ -54,11 +63,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.New(graph.Options{Store: s, Logger: log}))
-	mux.Handle("GET /{$}", playground.Handler("Reimburse", "/graphql"))
+	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics}
+	mux.Handle("/graphql", graph.New(gopt))
+	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(gopt))
+	mux.Handle("/", web.Handler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain")
+		if err := s.Ready(ctx); err != nil {
+			log.WarnContext(ctx, "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "database unavailable\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
 	})
 
 	srv := &http.Server{

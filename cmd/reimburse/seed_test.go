@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store"
+)
+
+func seedReport(t *testing.T, db string) *model.Report {
+	t.Helper()
+	s, err := store.Open(context.Background(), store.Options{Path: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rep, err := s.Report(context.Background(), model.ReportQuery{ByEventType: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func TestSeed(t *testing.T) {
+	args := []string{"seed", "--events", "5000", "--caregivers", "20", "--types", "5", "--from", "2023-01-01", "--to", "2024-01-01", "--seed", "42", "--reimbursed", "0.5", "--progress=false"}
+	a, b, c := tempDB(t), tempDB(t), tempDB(t)
+	out, _, err := runCmd(t, nil, append(args, "--db", a)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "seeded 5000 events, 20 caregivers, 5 event types") || firstToken(t, out) == "" {
+		t.Fatalf("output: %q", out)
+	}
+	if _, _, err := runCmd(t, nil, append(args, "--db", b)...); err != nil {
+		t.Fatal(err)
+	}
+	other := append([]string{}, args...)
+	other[12] = "43" // --seed
+	if _, _, err := runCmd(t, nil, append(other, "--db", c)...); err != nil {
+		t.Fatal(err)
+	}
+	ra, rb, rc := seedReport(t, a), seedReport(t, b), seedReport(t, c)
+	if ra.Totals.EventCount != 5000 {
+		t.Fatalf("seeded %d events, want 5000", ra.Totals.EventCount)
+	}
+	if !reflect.DeepEqual(ra, rb) {
+		t.Fatal("the same flags gave different data")
+	}
+	if reflect.DeepEqual(ra.Totals, rc.Totals) {
+		t.Fatal("another seed gave the same data")
+	}
+	// About half, by whole months: 2023-01..2023-06 reimbursed, the rest pending.
+	for _, m := range ra.Months {
+		if (m.Month <= 202306) != (m.Totals.Pending == 0) || (m.Month <= 202306) != (m.Totals.Reimbursed > 0) {
+			t.Fatalf("month %s: %+v", m.Month, m.Totals)
+		}
+	}
+	if len(ra.Months) != 12 || ra.Months[0].Month != 202301 || ra.Months[11].Month != 202312 {
+		t.Fatalf("months %v..%v (%d)", ra.Months[0].Month, ra.Months[len(ra.Months)-1].Month, len(ra.Months))
+	}
+}
+
+func TestSeedErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"seed", "--events", "-1"},
+		{"seed", "--caregivers", "0"},
+		{"seed", "--reimbursed", "1.5"},
+		{"seed", "--from", "2024-13-01"},
+		{"seed", "--from", "2024-02-01", "--to", "2024-01-01"},
+		{"seed", "--to", time.Now().AddDate(1, 0, 0).Format("2006-01-02")},
+		{"seed", "stray"},
+	} {
+		if _, _, err := runCmd(t, nil, append(args, "--db", tempDB(t), "--progress=false")...); err == nil {
+			t.Errorf("%v: want an error", args)
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package graph
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reimburse/reimburse/model"
+)
+
+// NewMonthlyCSV returns the handler of GET /reports/monthly.csv: the report
+// of the `report` query (same parameters, semantics, access and exact
+// amounts) as one row per month x caregiver, streamed.
+//
+// Parameters: from and to (RFC 3339 with offset, optional), caregiverIds
+// (comma-separated or repeated; absent means all, present but empty means
+// none). Errors are JSON GraphQL-style errors with the same codes.
+func NewMonthlyCSV(cfg Options) http.Handler {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, err := csvQuery(r)
+		if err != nil {
+			csvError(cfg, w, r, err)
+			return
+		}
+		rep, err := cfg.Store.Report(r.Context(), q)
+		if err != nil {
+			csvError(cfg, w, r, err)
+			return
+		}
+		var ids []int64
+		for _, m := range rep.Months {
+			for _, c := range m.Caregivers {
+				ids = append(ids, c.CaregiverID)
+			}
+		}
+		cgs, err := cfg.Store.FindCaregiversByIDs(r.Context(), ids)
+		if err != nil {
+			csvError(cfg, w, r, err)
+			return
+		}
+		names := make(map[int64]string, len(cgs))
+		for _, c := range cgs {
+			names[c.ID] = c.Name
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+csvFilename(q)+`"`)
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"month", "caregiver_id", "caregiver_name", "event_count", "amount", "reimbursed", "pending", "currency"})
+		for _, m := range rep.Months {
+			for _, c := range m.Caregivers {
+				t := c.Totals
+				_ = cw.Write([]string{m.Month.String(), strconv.FormatInt(c.CaregiverID, 10), csvSafe(names[c.CaregiverID]),
+					strconv.FormatInt(t.EventCount, 10), t.Amount().Decimal(), t.Reimbursed.Decimal(), t.Pending.Decimal(), rep.Currency})
+			}
+		}
+		cw.Flush()
+	})
+	return cfg.wrap("csv", h)
+}
+
+func csvQuery(r *http.Request) (model.ReportQuery, error) {
+	var q model.ReportQuery
+	v := r.URL.Query()
+	for _, name := range []string{"from", "to"} {
+		s := v.Get(name)
+		if s == "" {
+			continue
+		}
+		t, err := model.ParseDateTime(s)
+		if err != nil {
+			return q, model.Invalid(name, "%s", err.(*model.Error).Message)
+		}
+		if name == "from" {
+			q.From = &t
+		} else {
+			q.To = &t
+		}
+	}
+	if raw, ok := v["caregiverIds"]; ok {
+		q.CaregiverIDs = []int64{}
+		for _, part := range raw {
+			for _, s := range strings.Split(part, ",") {
+				if s = strings.TrimSpace(s); s == "" {
+					continue
+				}
+				id, err := strconv.ParseInt(s, 10, 64)
+				if err != nil || id <= 0 {
+					return q, model.Invalid("caregiverIds", "invalid ID %q", s)
+				}
+				q.CaregiverIDs = append(q.CaregiverIDs, id)
+			}
+		}
+	}
+	return q, nil
+}
+
+// csvFilename names the download after its period.
+func csvFilename(q model.ReportQuery) string {
+	part := func(t *time.Time, open string) string {
+		if t == nil {
+			return open
+		}
+		return t.UTC().Format("20060102")
+	}
+	return fmt.Sprintf("reimburse-monthly-%s-%s.csv", part(q.From, "start"), part(q.To, "now"))
+}
+
+// csvSafe defuses spreadsheet formulas in free text (OWASP's CSV injection
+// advice): a cell that starts with = + - @ or a control character gets a
+// leading apostrophe.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// csvError answers with the HTTP status of the error's code and a JSON body
+// shaped like a GraphQL error response.
+func csvError(cfg Options, w http.ResponseWriter, r *http.Request, err error) {
+	var me *model.Error
+	if !errors.As(err, &me) || me.Code == model.EInternal {
+		id := RequestID(r.Context())
+		cfg.Logger.ErrorContext(r.Context(), "internal error", "request_id", id, "err", err)
+		infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeInternalError })
+		writeError(w, http.StatusInternalServerError, "internal error; quote request id "+id+" when reporting it", CodeInternalError, id, "")
+		return
+	}
+	code := wireCode(me.Code)
+	infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = code })
+	status := map[string]int{CodeBadUserInput: http.StatusBadRequest, CodeNotFound: http.StatusNotFound, CodeConflict: http.StatusConflict,
+		CodeForbidden: http.StatusForbidden, CodeUnauthent: http.StatusUnauthorized, CodeRateLimited: http.StatusTooManyRequests}[code]
+	writeError(w, status, me.Message, code, "", me.Field)
+}

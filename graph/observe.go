@@ -1,0 +1,176 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Metrics are the Prometheus series of the API.
+type Metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	events   *prometheus.CounterVec
+
+	mu  sync.Mutex
+	ops map[string]bool // operation names seen, bounded by maxOperationLabels
+}
+
+// maxOperationLabels bounds the distinct operation names used as label
+// values; clients choose names, so more would let them grow the series
+// without end. Later names are counted as "other".
+const maxOperationLabels = 200
+
+// NewMetrics registers the API's series on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reimburse_requests_total",
+			Help: "API requests by GraphQL operation name (or endpoint) and outcome code (OK or the first error's extensions.code).",
+		}, []string{"operation", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "reimburse_request_duration_seconds",
+			Help:    "API request latency by GraphQL operation name (or endpoint).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"operation"}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reimburse_events_total",
+			Help: "Events written, by action: registered, reimbursed, voided (committed writes only; idempotent replays excluded).",
+		}, []string{"action"}),
+		ops: map[string]bool{},
+	}
+	reg.MustRegister(m.requests, m.duration, m.events)
+	for _, a := range []string{"registered", "reimbursed", "voided"} {
+		m.events.WithLabelValues(a)
+	}
+	return m
+}
+
+// EventsRegistered implements store.Observer.
+func (m *Metrics) EventsRegistered(n int) { m.events.WithLabelValues("registered").Add(float64(n)) }
+
+// EventsReimbursed implements store.Observer.
+func (m *Metrics) EventsReimbursed(n int) { m.events.WithLabelValues("reimbursed").Add(float64(n)) }
+
+// EventsVoided implements store.Observer.
+func (m *Metrics) EventsVoided(n int) { m.events.WithLabelValues("voided").Add(float64(n)) }
+
+var opNameRE = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
+
+// label returns a bounded label value for a client-chosen operation name.
+func (m *Metrics) label(op string) string {
+	if op == "" {
+		return "anonymous"
+	}
+	if !opNameRE.MatchString(op) {
+		return "invalid"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ops[op] {
+		return op
+	}
+	if len(m.ops) >= maxOperationLabels {
+		return "other"
+	}
+	m.ops[op] = true
+	return op
+}
+
+// requestInfo collects what one request did, for its log line and metrics.
+type requestInfo struct {
+	mu        sync.Mutex
+	operation string
+	code      string
+	tokenID   int64
+}
+
+func (ri *requestInfo) set(fn func(*requestInfo)) {
+	if ri == nil {
+		return
+	}
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	fn(ri)
+}
+
+type requestInfoKey struct{}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	ri, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return ri
+}
+
+// observe logs one line per request (request id, operation, duration,
+// outcome code, token id; never the token) and records its metrics.
+// endpoint names requests that are not GraphQL operations, e.g. "csv".
+func observe(log *slog.Logger, m *Metrics, endpoint string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ri := &requestInfo{code: "OK", operation: endpoint}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri)))
+		d := time.Since(start)
+		ri.mu.Lock()
+		op, code, tok := ri.operation, ri.code, ri.tokenID
+		ri.mu.Unlock()
+		if m != nil {
+			l := m.label(op)
+			m.requests.WithLabelValues(l, code).Inc()
+			m.duration.WithLabelValues(l).Observe(d.Seconds())
+		}
+		attrs := []any{"request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path,
+			"operation", op, "code", code, "duration_ms", float64(d.Microseconds()) / 1000}
+		if tok != 0 {
+			attrs = append(attrs, "token_id", tok)
+		}
+		log.InfoContext(r.Context(), "request", attrs...)
+	})
+}
+
+// opNameRecorder records the operationName a client sent, so that requests
+// that fail before an operation context exists (parse or validation errors)
+// are still logged and counted under it.
+type opNameRecorder struct{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (opNameRecorder) ExtensionName() string { return "OperationNameRecorder" }
+
+// Validate implements graphql.HandlerExtension.
+func (opNameRecorder) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationParameters implements graphql.OperationParameterMutator.
+func (opNameRecorder) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
+	infoFrom(ctx).set(func(ri *requestInfo) { ri.operation = p.OperationName })
+	return nil
+}
+
+// responseObserver records the operation name and the outcome code of every
+// GraphQL response, including parse and validation failures.
+func responseObserver(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	ri := infoFrom(ctx)
+	if ri == nil {
+		return resp
+	}
+	ri.set(func(ri *requestInfo) {
+		if graphql.HasOperationContext(ctx) {
+			if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
+				ri.operation = oc.Operation.Name
+			}
+		}
+		if resp != nil && len(resp.Errors) > 0 && ri.code == "OK" {
+			ri.code = CodeInternalError
+			if c, ok := resp.Errors[0].Extensions["code"].(string); ok {
+				ri.code = c
+			}
+		}
+	})
+	return resp
+}

@@ -1,0 +1,20 @@
+package store
+
+import "database/sql"
+
+// Observer is told about committed writes, e.g. to count them in metrics.
+// Its methods are called after the transaction commits and must not block.
+type Observer interface {
+	EventsRegistered(n int)
+	EventsReimbursed(n int)
+	EventsVoided(n int)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) EventsRegistered(int) {}
+func (nopObserver) EventsReimbursed(int) {}
+func (nopObserver) EventsVoided(int)     {}
+
+// DBs returns the writer and reader connection pools, for pool metrics.
+func (s *Store) DBs() (writer, reader *sql.DB) { return s.w.DB, s.r.DB }

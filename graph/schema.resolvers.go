@@ -140,7 +140,7 @@ func (r *queryResolver) Caregivers(ctx context.Context, first *int, after *strin
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}
-	cgs, more, err := r.Store.FindCaregivers(ctx, p)
+	cgs, more, err := r.Store.FindCaregivers(ctx, model.CaregiverFilter{}, p)
 	if err != nil {
 		return nil, err
 	}

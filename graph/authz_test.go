@@ -258,6 +258,16 @@ func TestAuditTrail(t *testing.T) {
 			if p := r.Errors[0].Path; len(p) != 2 || p[1] != field {
 				t.Fatalf("%s: path %v", field, p)
 			}
+			// Only the field is lost, not the event (nor, after a mutation,
+			// its result).
+			if want := `{"event":{"id":"` + reg.RegisterEvent.ID + `","` + field + `":null}}`; string(r.Data) != want {
+				t.Fatalf("%s: data %s, want %s", field, r.Data, want)
+			}
+		}
+		r := own.post(t, `mutation { registerEvent(input: {eventTypeId: "`+id(f.T)+`", occurredAt: "2024-06-12T09:00:00Z"}) { id registeredBy { name } } }`)
+		requireOne(t, r.Errors, "FORBIDDEN", "")
+		if !contains(string(r.Data), `"registerEvent":{"id":"`) {
+			t.Fatalf("a registration that selected registeredBy lost its result: %s", r.Data)
 		}
 		// The rest of the event stays readable.
 		requireData(t, own.post(t, `query($a: ID!) { event(id: $a) { status voidReason } }`, vars[0]),

@@ -51,15 +51,17 @@ func (r *Resolver) eventConnection(ctx context.Context, f model.EventFilter, fir
 	}
 	l := loadersFrom(ctx)
 	var typeIDs, cgIDs, reIDs, tokIDs []int64
-	audit := func(paths ...string) bool {
-		for _, p := range paths {
-			if selects(ctx, "edges.node."+p, "nodes."+p) {
+	// node reports whether the selection reaches any of the paths below an
+	// event, through edges or nodes.
+	node := func(paths ...string) bool {
+		for _, path := range paths {
+			if selects(ctx, "edges.node."+path, "nodes."+path) {
 				return true
 			}
 		}
 		return false
 	}
-	registeredBy, voidedBy := audit("registeredBy"), audit("voidedBy")
+	registeredBy, voidedBy := node("registeredBy"), node("voidedBy")
 	for _, e := range evs {
 		typeIDs = append(typeIDs, e.EventTypeID)
 		cgIDs = append(cgIDs, e.CaregiverID)
@@ -73,15 +75,15 @@ func (r *Resolver) eventConnection(ctx context.Context, f model.EventFilter, fir
 			tokIDs = append(tokIDs, *e.VoidedBy)
 		}
 	}
-	if audit("type") {
+	if node("type") {
 		prefetch(ctx, l.EventType, r.Store.FindEventTypesByIDs, eventTypeID, typeIDs)
 	}
-	if audit("caregiver") {
+	if node("caregiver") {
 		prefetch(ctx, l.Caregiver, r.Store.FindCaregiversByIDs, caregiverID, cgIDs)
 	}
-	if seesPayouts(who) && audit("reimbursement", "reimbursedBy") {
+	if seesPayouts(who) && node("reimbursement", "reimbursedBy") {
 		res := prefetch(ctx, l.Reimbursement, r.Store.FindReimbursementsByIDs, reimbursementID, reIDs)
-		if audit("reimbursedBy", "reimbursement.createdBy") {
+		if node("reimbursedBy", "reimbursement.createdBy") {
 			for _, re := range res {
 				tokIDs = append(tokIDs, re.CreatedBy)
 			}

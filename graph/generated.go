@@ -1079,8 +1079,11 @@ type Event {
   amount: Money!
   status: EventStatus!
   registeredAt: DateTime!
-  "The token that registered the event."
-  registeredBy: Actor! @auth(roles: [ADMIN, ACCOUNTANT])
+  """
+  The token that registered the event. Nullable only so that a token that
+  may not read it (CAREGIVER: FORBIDDEN) loses this field, not the event.
+  """
+  registeredBy: Actor @auth(roles: [ADMIN, ACCOUNTANT])
   reimbursedAt: DateTime
   "The payout that reimbursed the event; always null for CAREGIVER tokens."
   reimbursement: Reimbursement
@@ -2665,10 +2668,10 @@ func (ec *executionContext) _Event_registeredBy(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
-			return ec.marshalNActor2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐToken(ctx, selections, v)
+			return ec.marshalOActor2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐToken(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Event_registeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -6732,7 +6735,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "registeredBy":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_registeredBy(ctx, field, obj)
 				})

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -19,33 +18,6 @@ func orNull[T any](v *T, err error) (*T, error) {
 		return nil, nil
 	}
 	return v, err
-}
-
-// newEvent converts one input. A token bound to a caregiver may omit
-// caregiverId, meaning itself; any other token must give it.
-func newEvent(ctx context.Context, in gqlmodel.RegisterEventInput) (model.NewEvent, error) {
-	out := model.NewEvent{EventTypeID: in.EventTypeID, OccurredAt: in.OccurredAt, IdempotencyKey: in.IdempotencyKey}
-	switch p := principalFrom(ctx); {
-	case in.CaregiverID != nil:
-		out.CaregiverID = *in.CaregiverID
-	case p.CaregiverID != nil:
-		out.CaregiverID = *p.CaregiverID
-	default:
-		return out, model.Invalid("caregiverId", "is required for a token that is not bound to a caregiver")
-	}
-	return out, nil
-}
-
-func newEvents(ctx context.Context, ins []gqlmodel.RegisterEventInput) ([]model.NewEvent, error) {
-	out := make([]model.NewEvent, len(ins))
-	var errs model.Errors
-	for i, in := range ins {
-		var err error
-		if out[i], err = newEvent(ctx, in); err != nil {
-			errs = append(errs, err.(*model.Error).WithField(fmt.Sprintf("[%d]", i)))
-		}
-	}
-	return out, errs.Err()
 }
 
 // unindex strips the "[0]" item prefix the store puts on the fields of a
@@ -64,35 +36,60 @@ func unindex(err error) error {
 	return out
 }
 
-// eventConnection pages events and prefetches, in one query each, the types,
-// caregivers and reimbursements the selection asks for.
+// eventConnection pages the events of f that the request's token may read
+// (scopeEvents) and prefetches, in one query each, the types, caregivers,
+// reimbursements and audit tokens the selection asks for.
 func (r *Resolver) eventConnection(ctx context.Context, f model.EventFilter, first *int, after *string) (*gqlmodel.EventConnection, error) {
 	p, err := model.NewPageArgs(first, after)
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}
-	evs, more, err := r.Store.FindEvents(ctx, f, p)
+	who := principalFrom(ctx)
+	evs, more, err := r.Store.FindEvents(ctx, scopeEvents(who, f), p)
 	if err != nil {
 		return nil, err
 	}
 	l := loadersFrom(ctx)
-	var typeIDs, cgIDs, reIDs []int64
+	var typeIDs, cgIDs, reIDs, tokIDs []int64
+	// node reports whether the selection reaches any of the paths below an
+	// event, through edges or nodes.
+	node := func(paths ...string) bool {
+		for _, path := range paths {
+			if selects(ctx, "edges.node."+path, "nodes."+path) {
+				return true
+			}
+		}
+		return false
+	}
+	registeredBy, voidedBy := node("registeredBy"), node("voidedBy")
 	for _, e := range evs {
 		typeIDs = append(typeIDs, e.EventTypeID)
 		cgIDs = append(cgIDs, e.CaregiverID)
 		if e.ReimbursementID != nil {
 			reIDs = append(reIDs, *e.ReimbursementID)
 		}
+		if registeredBy {
+			tokIDs = append(tokIDs, e.RegisteredBy)
+		}
+		if voidedBy && e.VoidedBy != nil {
+			tokIDs = append(tokIDs, *e.VoidedBy)
+		}
 	}
-	if selects(ctx, "edges.node.type", "nodes.type") {
+	if node("type") {
 		prefetch(ctx, l.EventType, r.Store.FindEventTypesByIDs, eventTypeID, typeIDs)
 	}
-	if selects(ctx, "edges.node.caregiver", "nodes.caregiver") {
+	if node("caregiver") {
 		prefetch(ctx, l.Caregiver, r.Store.FindCaregiversByIDs, caregiverID, cgIDs)
 	}
-	if selects(ctx, "edges.node.reimbursement", "nodes.reimbursement") {
-		prefetch(ctx, l.Reimbursement, r.Store.FindReimbursementsByIDs, reimbursementID, reIDs)
+	if seesPayouts(who) && node("reimbursement", "reimbursedBy") {
+		res := prefetch(ctx, l.Reimbursement, r.Store.FindReimbursementsByIDs, reimbursementID, reIDs)
+		if node("reimbursedBy", "reimbursement.createdBy") {
+			for _, re := range res {
+				tokIDs = append(tokIDs, re.CreatedBy)
+			}
+		}
 	}
+	prefetch(ctx, l.Token, r.Store.FindTokensByIDs, tokenID, tokIDs)
 	conn := &gqlmodel.EventConnection{Edges: make([]gqlmodel.EventEdge, len(evs)), Nodes: evs, PageInfo: &gqlmodel.PageInfo{HasNextPage: more}}
 	for i := range evs {
 		conn.Edges[i] = gqlmodel.EventEdge{Cursor: model.Cursor{Time: evs[i].OccurredAt, ID: evs[i].ID}.Encode(), Node: &evs[i]}
@@ -143,6 +140,7 @@ func (r *Resolver) prefetchReport(ctx context.Context, rep *model.Report) {
 func caregiverID(c *model.Caregiver) int64         { return c.ID }
 func eventTypeID(t *model.EventType) int64         { return t.ID }
 func reimbursementID(r *model.Reimbursement) int64 { return r.ID }
+func tokenID(t *model.Token) int64                 { return t.ID }
 
 // selects reports whether the current field's selection, through fragments
 // and @include/@skip, reaches any of the dotted paths.

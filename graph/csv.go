@@ -14,7 +14,8 @@ import (
 
 // NewMonthlyCSV returns the handler of GET /reports/monthly.csv: the report
 // of the `report` query (same parameters, semantics, access and exact
-// amounts) as one row per month x caregiver, streamed.
+// amounts) as one row per month x caregiver, streamed. A CAREGIVER token
+// gets its own rows only; naming another caregiver is 403 FORBIDDEN.
 //
 // Parameters: from and to (RFC 3339 with offset, optional), caregiverIds
 // (comma-separated or repeated; absent means all, present but empty means
@@ -22,6 +23,9 @@ import (
 func NewMonthlyCSV(cfg Options) http.Handler {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := csvQuery(r)
+		if err == nil {
+			q.CaregiverIDs, err = scopeReport(principalFrom(r.Context()), q.CaregiverIDs)
+		}
 		if err != nil {
 			csvError(cfg, w, r, err)
 			return

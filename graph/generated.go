@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -42,9 +43,16 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	Auth func(ctx context.Context, obj any, next graphql.Resolver, roles []model.Role) (res any, err error)
 }
 
 type ComplexityRoot struct {
+	Actor struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+		Role func(childComplexity int) int
+	}
+
 	Caregiver struct {
 		CreatedAt   func(childComplexity int) int
 		ExternalRef func(childComplexity int) int
@@ -76,12 +84,15 @@ type ComplexityRoot struct {
 		IdempotencyKey func(childComplexity int) int
 		OccurredAt     func(childComplexity int) int
 		RegisteredAt   func(childComplexity int) int
+		RegisteredBy   func(childComplexity int) int
 		ReimbursedAt   func(childComplexity int) int
+		ReimbursedBy   func(childComplexity int) int
 		Reimbursement  func(childComplexity int) int
 		Status         func(childComplexity int) int
 		Type           func(childComplexity int) int
 		VoidReason     func(childComplexity int) int
 		VoidedAt       func(childComplexity int) int
+		VoidedBy       func(childComplexity int) int
 	}
 
 	EventConnection struct {
@@ -149,6 +160,7 @@ type ComplexityRoot struct {
 
 	Reimbursement struct {
 		CreatedAt  func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
 		EventCount func(childComplexity int) int
 		Events     func(childComplexity int, first *int, after *string) int
 		ID         func(childComplexity int) int
@@ -191,7 +203,12 @@ type EventResolver interface {
 
 	Amount(ctx context.Context, obj *model.Event) (*gqlmodel.Money, error)
 
+	RegisteredBy(ctx context.Context, obj *model.Event) (*model.Token, error)
+
 	Reimbursement(ctx context.Context, obj *model.Event) (*model.Reimbursement, error)
+	ReimbursedBy(ctx context.Context, obj *model.Event) (*model.Token, error)
+
+	VoidedBy(ctx context.Context, obj *model.Event) (*model.Token, error)
 }
 type EventTypeResolver interface {
 	Price(ctx context.Context, obj *model.EventType) (*gqlmodel.Money, error)
@@ -225,6 +242,8 @@ type QueryResolver interface {
 	Report(ctx context.Context, from *time.Time, to *time.Time, caregiverIds []int64) (*model.Report, error)
 }
 type ReimbursementResolver interface {
+	CreatedBy(ctx context.Context, obj *model.Reimbursement) (*model.Token, error)
+
 	Total(ctx context.Context, obj *model.Reimbursement) (*gqlmodel.Money, error)
 	Events(ctx context.Context, obj *model.Reimbursement, first *int, after *string) (*gqlmodel.EventConnection, error)
 }
@@ -251,6 +270,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Actor.tokenId":
+		if e.ComplexityRoot.Actor.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.ID(childComplexity), true
+	case "Actor.name":
+		if e.ComplexityRoot.Actor.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.Name(childComplexity), true
+	case "Actor.role":
+		if e.ComplexityRoot.Actor.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.Role(childComplexity), true
 
 	case "Caregiver.createdAt":
 		if e.ComplexityRoot.Caregiver.CreatedAt == nil {
@@ -364,12 +402,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.RegisteredAt(childComplexity), true
+	case "Event.registeredBy":
+		if e.ComplexityRoot.Event.RegisteredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.RegisteredBy(childComplexity), true
 	case "Event.reimbursedAt":
 		if e.ComplexityRoot.Event.ReimbursedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Event.ReimbursedAt(childComplexity), true
+	case "Event.reimbursedBy":
+		if e.ComplexityRoot.Event.ReimbursedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.ReimbursedBy(childComplexity), true
 	case "Event.reimbursement":
 		if e.ComplexityRoot.Event.Reimbursement == nil {
 			break
@@ -400,6 +450,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Event.VoidedAt(childComplexity), true
+	case "Event.voidedBy":
+		if e.ComplexityRoot.Event.VoidedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Event.VoidedBy(childComplexity), true
 
 	case "EventConnection.edges":
 		if e.ComplexityRoot.EventConnection.Edges == nil {
@@ -713,6 +769,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Reimbursement.CreatedAt(childComplexity), true
+	case "Reimbursement.createdBy":
+		if e.ComplexityRoot.Reimbursement.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reimbursement.CreatedBy(childComplexity), true
 	case "Reimbursement.eventCount":
 		if e.ComplexityRoot.Reimbursement.EventCount == nil {
 			break
@@ -915,6 +977,35 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `"""
+Who may use a field: the request's token must have one of the roles. Every
+Query and Mutation field carries it (a test checks), and so do the audit
+fields. Rows are further scoped for CAREGIVER tokens by the resolvers
+(graph/authz.go). A token without the role gets a FORBIDDEN error.
+"""
+directive @auth(roles: [Role!]!) on FIELD_DEFINITION
+
+"""
+What a token may do. ADMIN: everything. ACCOUNTANT: read everything, register
+for anyone, reimburse and void; no caregiver, event type or price changes.
+CAREGIVER: bound to one caregiver; registers, voids and reads only its own
+events and reports, reads event types.
+"""
+enum Role {
+  ADMIN
+  ACCOUNTANT
+  CAREGIVER
+}
+
+"The API token that made a change, for the audit trail."
+type Actor {
+  tokenId: ID!
+  "The token's name, as given to token create."
+  name: String!
+  "The token's role; a token's role never changes."
+  role: Role!
+}
+
+"""
 An instant in RFC 3339 format. Input must carry an explicit offset
 ("2024-03-01T09:30:00+01:00" or "...Z"); output is always UTC with a "Z".
 Stored with microsecond precision.
@@ -988,9 +1079,19 @@ type Event {
   amount: Money!
   status: EventStatus!
   registeredAt: DateTime!
+  """
+  The token that registered the event. Nullable only so that a token that
+  may not read it (CAREGIVER: FORBIDDEN) loses this field, not the event.
+  """
+  registeredBy: Actor @auth(roles: [ADMIN, ACCOUNTANT])
   reimbursedAt: DateTime
+  "The payout that reimbursed the event; always null for CAREGIVER tokens."
   reimbursement: Reimbursement
+  "The token that made the payout (its createdBy)."
+  reimbursedBy: Actor @auth(roles: [ADMIN, ACCOUNTANT])
   voidedAt: DateTime
+  "The token that voided the event."
+  voidedBy: Actor @auth(roles: [ADMIN, ACCOUNTANT])
   voidReason: String
   idempotencyKey: String
 }
@@ -999,6 +1100,8 @@ type Event {
 type Reimbursement {
   id: ID!
   createdAt: DateTime!
+  "The token that made the payout."
+  createdBy: Actor! @auth(roles: [ADMIN, ACCOUNTANT])
   eventCount: Int!
   total: Money!
   events(first: Int, after: String): EventConnection!
@@ -1084,21 +1187,31 @@ type EventTypeTotals {
 }
 
 type Query {
-  caregiver(id: ID!): Caregiver
-  "Caregivers by id; first defaults to 50, at most 1000."
-  caregivers(first: Int, after: String): CaregiverConnection!
-  eventType(id: ID!): EventType
+  "A caregiver; null when unknown (for a CAREGIVER token: any caregiver but its own)."
+  caregiver(id: ID!): Caregiver @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  """
+  Caregivers by id; first defaults to 50, at most 1000. A CAREGIVER token
+  sees only its own.
+  """
+  caregivers(first: Int, after: String): CaregiverConnection! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  eventType(id: ID!): EventType @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
   "Event types by code."
-  eventTypes: [EventType!]!
-  event(id: ID!): Event
-  "Events by occurredAt then id; first defaults to 50, at most 1000."
-  events(filter: EventFilter, first: Int, after: String): EventConnection!
-  reimbursement(id: ID!): Reimbursement
+  eventTypes: [EventType!]! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  "An event; null when unknown (for a CAREGIVER token: another caregiver's)."
+  event(id: ID!): Event @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  """
+  Events by occurredAt then id; first defaults to 50, at most 1000. For a
+  CAREGIVER token only its own events match, whatever the filter says.
+  """
+  events(filter: EventFilter, first: Int, after: String): EventConnection! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  "A payout; null when unknown. Payouts span caregivers: not for CAREGIVER tokens."
+  reimbursement(id: ID!): Reimbursement @auth(roles: [ADMIN, ACCOUNTANT])
   """
   Sums per month per caregiver over [from, to). caregiverIds omitted or null:
-  all caregivers; []: an empty report; at most 10000 ids.
+  all caregivers (for a CAREGIVER token: itself); []: an empty report; at
+  most 10000 ids. A CAREGIVER token naming another caregiver is FORBIDDEN.
   """
-  report(from: DateTime, to: DateTime, caregiverIds: [ID!]): Report!
+  report(from: DateTime, to: DateTime, caregiverIds: [ID!]): Report! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
 }
 
 input CreateCaregiverInput {
@@ -1122,7 +1235,10 @@ input SetEventTypePriceInput {
 
 input RegisterEventInput {
   eventTypeId: ID!
-  "Required for ADMIN and ACCOUNTANT tokens."
+  """
+  Required for ADMIN and ACCOUNTANT tokens. A CAREGIVER token may omit it
+  (itself) or give its own id; another id is FORBIDDEN.
+  """
   caregiverId: ID
   occurredAt: DateTime!
   """
@@ -1133,22 +1249,29 @@ input RegisterEventInput {
 }
 
 type Mutation {
-  createCaregiver(input: CreateCaregiverInput!): Caregiver!
-  createEventType(input: CreateEventTypeInput!): EventType!
+  createCaregiver(input: CreateCaregiverInput!): Caregiver! @auth(roles: [ADMIN])
+  createEventType(input: CreateEventTypeInput!): EventType! @auth(roles: [ADMIN])
   "Adds a price to a type's history; events already registered keep theirs."
-  setEventTypePrice(input: SetEventTypePriceInput!): EventType!
-  registerEvent(input: RegisterEventInput!): Event!
-  "All or nothing, at most 10000 inputs."
-  registerEvents(inputs: [RegisterEventInput!]!): [Event!]!
+  setEventTypePrice(input: SetEventTypePriceInput!): EventType! @auth(roles: [ADMIN])
+  """
+  Registers an event. A CAREGIVER token registers for itself only and at most
+  --max-backdate (default 720h) into the past.
+  """
+  registerEvent(input: RegisterEventInput!): Event! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  "All or nothing, at most 10000 inputs; the rules of registerEvent apply to each."
+  registerEvents(inputs: [RegisterEventInput!]!): [Event!]! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
   "Reimburses the given PENDING events in one payout; all or nothing."
-  reimburseEvents(ids: [ID!]!): Reimbursement!
+  reimburseEvents(ids: [ID!]!): Reimbursement! @auth(roles: [ADMIN, ACCOUNTANT])
   """
   Reimburses every PENDING event of the caregivers (all when omitted) up to
   the end of the month ` + "`" + `through` + "`" + `, in the report time zone.
   """
-  reimbursePending(caregiverIds: [ID!], through: YearMonth!): Reimbursement!
-  "Voids a PENDING event; it is kept but counts nowhere."
-  voidEvent(id: ID!, reason: String!): Event!
+  reimbursePending(caregiverIds: [ID!], through: YearMonth!): Reimbursement! @auth(roles: [ADMIN, ACCOUNTANT])
+  """
+  Voids a PENDING event; it is kept but counts nowhere. For a CAREGIVER
+  token another caregiver's event is NOT_FOUND.
+  """
+  voidEvent(id: ID!, reason: String!): Event! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
 }
 `, BuiltIn: false},
 }
@@ -1157,6 +1280,18 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Actor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tokenId":
+		return ec.fieldContext_Actor_tokenId(ctx, field)
+	case "name":
+		return ec.fieldContext_Actor_name(ctx, field)
+	case "role":
+		return ec.fieldContext_Actor_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Actor", field.Name)
+}
 
 func (ec *executionContext) childFields_Caregiver(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1222,12 +1357,18 @@ func (ec *executionContext) childFields_Event(ctx context.Context, field graphql
 		return ec.fieldContext_Event_status(ctx, field)
 	case "registeredAt":
 		return ec.fieldContext_Event_registeredAt(ctx, field)
+	case "registeredBy":
+		return ec.fieldContext_Event_registeredBy(ctx, field)
 	case "reimbursedAt":
 		return ec.fieldContext_Event_reimbursedAt(ctx, field)
 	case "reimbursement":
 		return ec.fieldContext_Event_reimbursement(ctx, field)
+	case "reimbursedBy":
+		return ec.fieldContext_Event_reimbursedBy(ctx, field)
 	case "voidedAt":
 		return ec.fieldContext_Event_voidedAt(ctx, field)
+	case "voidedBy":
+		return ec.fieldContext_Event_voidedBy(ctx, field)
 	case "voidReason":
 		return ec.fieldContext_Event_voidReason(ctx, field)
 	case "idempotencyKey":
@@ -1324,6 +1465,8 @@ func (ec *executionContext) childFields_Reimbursement(ctx context.Context, field
 		return ec.fieldContext_Reimbursement_id(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Reimbursement_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Reimbursement_createdBy(ctx, field)
 	case "eventCount":
 		return ec.fieldContext_Reimbursement_eventCount(ctx, field)
 	case "total":
@@ -1493,6 +1636,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) dir_auth_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roles",
+		func(ctx context.Context, v any) ([]model.Role, error) {
+			return ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roles"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_EventType_priceAt_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -1883,6 +2040,75 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Actor_tokenId(ctx context.Context, field graphql.CollectedField, obj *model.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_tokenId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNID2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_tokenId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Actor_name(ctx context.Context, field graphql.CollectedField, obj *model.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
+}
+
+func (ec *executionContext) _Actor_role(ctx context.Context, field graphql.CollectedField, obj *model.Token) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Role) graphql.Marshaler {
+			return ec.marshalNRole2githubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "Role")
+}
 
 func (ec *executionContext) _Caregiver_id(ctx context.Context, field graphql.CollectedField, obj *model.Caregiver) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2411,6 +2637,56 @@ func (ec *executionContext) fieldContext_Event_registeredAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Event", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Event_registeredBy(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_registeredBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().RegisteredBy(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *model.Token
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Token
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐToken(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_registeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Event_reimbursedAt(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2466,6 +2742,56 @@ func (ec *executionContext) fieldContext_Event_reimbursement(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Event_reimbursedBy(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_reimbursedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().ReimbursedBy(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *model.Token
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Token
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐToken(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_reimbursedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Event_voidedAt(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2487,6 +2813,56 @@ func (ec *executionContext) _Event_voidedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Event_voidedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Event", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Event_voidedBy(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Event_voidedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Event().VoidedBy(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *model.Token
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Token
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐToken(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Event_voidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Event",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Event_voidReason(ctx context.Context, field graphql.CollectedField, obj *model.Event) (ret graphql.Marshaler) {
@@ -3063,7 +3439,25 @@ func (ec *executionContext) _Mutation_createCaregiver(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateCaregiver(ctx, fc.Args["input"].(gqlmodel.CreateCaregiverInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.Caregiver
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Caregiver
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Caregiver) graphql.Marshaler {
 			return ec.marshalNCaregiver2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐCaregiver(ctx, selections, v)
 		},
@@ -3107,7 +3501,25 @@ func (ec *executionContext) _Mutation_createEventType(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().CreateEventType(ctx, fc.Args["input"].(gqlmodel.CreateEventTypeInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.EventType
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EventType
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventType) graphql.Marshaler {
 			return ec.marshalNEventType2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventType(ctx, selections, v)
 		},
@@ -3151,7 +3563,25 @@ func (ec *executionContext) _Mutation_setEventTypePrice(ctx context.Context, fie
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().SetEventTypePrice(ctx, fc.Args["input"].(gqlmodel.SetEventTypePriceInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.EventType
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EventType
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventType) graphql.Marshaler {
 			return ec.marshalNEventType2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventType(ctx, selections, v)
 		},
@@ -3195,7 +3625,25 @@ func (ec *executionContext) _Mutation_registerEvent(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RegisterEvent(ctx, fc.Args["input"].(gqlmodel.RegisterEventInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal *model.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Event
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
 			return ec.marshalNEvent2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx, selections, v)
 		},
@@ -3239,7 +3687,25 @@ func (ec *executionContext) _Mutation_registerEvents(ctx context.Context, field 
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().RegisterEvents(ctx, fc.Args["inputs"].([]gqlmodel.RegisterEventInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal []model.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []model.Event
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Event) graphql.Marshaler {
 			return ec.marshalNEvent2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventᚄ(ctx, selections, v)
 		},
@@ -3283,7 +3749,25 @@ func (ec *executionContext) _Mutation_reimburseEvents(ctx context.Context, field
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ReimburseEvents(ctx, fc.Args["ids"].([]int64))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *model.Reimbursement
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Reimbursement
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Reimbursement) graphql.Marshaler {
 			return ec.marshalNReimbursement2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReimbursement(ctx, selections, v)
 		},
@@ -3327,7 +3811,25 @@ func (ec *executionContext) _Mutation_reimbursePending(ctx context.Context, fiel
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().ReimbursePending(ctx, fc.Args["caregiverIds"].([]int64), fc.Args["through"].(model.YearMonth))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *model.Reimbursement
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Reimbursement
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Reimbursement) graphql.Marshaler {
 			return ec.marshalNReimbursement2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReimbursement(ctx, selections, v)
 		},
@@ -3371,7 +3873,25 @@ func (ec *executionContext) _Mutation_voidEvent(ctx context.Context, field graph
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Mutation().VoidEvent(ctx, fc.Args["id"].(int64), fc.Args["reason"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal *model.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Event
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
 			return ec.marshalNEvent2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx, selections, v)
 		},
@@ -3461,7 +3981,25 @@ func (ec *executionContext) _Query_caregiver(ctx context.Context, field graphql.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Caregiver(ctx, fc.Args["id"].(int64))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal *model.Caregiver
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Caregiver
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Caregiver) graphql.Marshaler {
 			return ec.marshalOCaregiver2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐCaregiver(ctx, selections, v)
 		},
@@ -3505,7 +4043,25 @@ func (ec *executionContext) _Query_caregivers(ctx context.Context, field graphql
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Caregivers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal *gqlmodel.CaregiverConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *gqlmodel.CaregiverConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.CaregiverConnection) graphql.Marshaler {
 			return ec.marshalNCaregiverConnection2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋgraphᚋgqlmodelᚐCaregiverConnection(ctx, selections, v)
 		},
@@ -3549,7 +4105,25 @@ func (ec *executionContext) _Query_eventType(ctx context.Context, field graphql.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().EventType(ctx, fc.Args["id"].(int64))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal *model.EventType
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.EventType
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventType) graphql.Marshaler {
 			return ec.marshalOEventType2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventType(ctx, selections, v)
 		},
@@ -3592,7 +4166,25 @@ func (ec *executionContext) _Query_eventTypes(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.Query().EventTypes(ctx)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal []model.EventType
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []model.EventType
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []model.EventType) graphql.Marshaler {
 			return ec.marshalNEventType2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventTypeᚄ(ctx, selections, v)
 		},
@@ -3625,7 +4217,25 @@ func (ec *executionContext) _Query_event(ctx context.Context, field graphql.Coll
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Event(ctx, fc.Args["id"].(int64))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal *model.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Event
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
 			return ec.marshalOEvent2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx, selections, v)
 		},
@@ -3669,7 +4279,25 @@ func (ec *executionContext) _Query_events(ctx context.Context, field graphql.Col
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Events(ctx, fc.Args["filter"].(*gqlmodel.EventFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal *gqlmodel.EventConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *gqlmodel.EventConnection
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *gqlmodel.EventConnection) graphql.Marshaler {
 			return ec.marshalNEventConnection2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋgraphᚋgqlmodelᚐEventConnection(ctx, selections, v)
 		},
@@ -3713,7 +4341,25 @@ func (ec *executionContext) _Query_reimbursement(ctx context.Context, field grap
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Reimbursement(ctx, fc.Args["id"].(int64))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *model.Reimbursement
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Reimbursement
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Reimbursement) graphql.Marshaler {
 			return ec.marshalOReimbursement2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReimbursement(ctx, selections, v)
 		},
@@ -3757,7 +4403,25 @@ func (ec *executionContext) _Query_report(ctx context.Context, field graphql.Col
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Report(ctx, fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["caregiverIds"].([]int64))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT", "CAREGIVER"})
+				if err != nil {
+					var zeroVal *model.Report
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Report
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Report) graphql.Marshaler {
 			return ec.marshalNReport2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReport(ctx, selections, v)
 		},
@@ -3909,6 +4573,56 @@ func (ec *executionContext) _Reimbursement_createdAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Reimbursement_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Reimbursement", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Reimbursement_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.Reimbursement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reimbursement_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Reimbursement().CreatedBy(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "ACCOUNTANT"})
+				if err != nil {
+					var zeroVal *model.Token
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Token
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Token) graphql.Marshaler {
+			return ec.marshalNActor2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐToken(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reimbursement_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reimbursement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Reimbursement_eventCount(ctx context.Context, field graphql.CollectedField, obj *model.Reimbursement) (ret graphql.Marshaler) {
@@ -5754,6 +6468,49 @@ func UnmarshalSetEventTypePriceInput(ctx context.Context, raw any) (gqlmodel.Set
 
 // region    **************************** object.gotpl ****************************
 
+var actorImplementors = []string{"Actor"}
+
+func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, obj *model.Token) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Actor")
+		case "tokenId":
+			out.Values[i] = ec._Actor_tokenId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Actor_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._Actor_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var caregiverImplementors = []string{"Caregiver"}
 
 func (ec *executionContext) _Caregiver(ctx context.Context, sel ast.SelectionSet, obj *model.Caregiver) graphql.Marshaler {
@@ -5976,6 +6733,12 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "registeredBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_registeredBy(ctx, field, obj)
+				})
 		case "reimbursedAt":
 			out.Values[i] = ec._Event_reimbursedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -5987,11 +6750,23 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Event_reimbursement(ctx, field, obj)
 				})
+		case "reimbursedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_reimbursedBy(ctx, field, obj)
+				})
 		case "voidedAt":
 			out.Values[i] = ec._Event_voidedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "voidedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Event_voidedBy(ctx, field, obj)
+				})
 		case "voidReason":
 			out.Values[i] = ec._Event_voidReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -6531,6 +7306,12 @@ func (ec *executionContext) _Reimbursement(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Reimbursement_createdBy(ctx, field, obj)
+				})
 		case "eventCount":
 			out.Values[i] = ec._Reimbursement_eventCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -7079,6 +7860,14 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐToken(ctx context.Context, sel ast.SelectionSet, v *model.Token) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Actor!")
+		return graphql.Null
+	}
+	return ec._Actor(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7474,6 +8263,51 @@ func (ec *executionContext) marshalNReportMonth2ᚕgithubᚗcomᚋreimburseᚋre
 	return ret
 }
 
+func (ec *executionContext) unmarshalNRole2githubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRole(ctx context.Context, v any) (model.Role, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := model.Role(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRole2githubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Role!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx context.Context, v any) ([]model.Role, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2githubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNRole2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2githubᚗcomᚋreimburseᚋreimburseᚋmodelᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNSetEventTypePriceInput2githubᚗcomᚋreimburseᚋreimburseᚋgraphᚋgqlmodelᚐSetEventTypePriceInput(ctx context.Context, v any) (gqlmodel.SetEventTypePriceInput, error) {
 	res, err := ec.unmarshalInputSetEventTypePriceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7651,6 +8485,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalOActor2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐToken(ctx context.Context, sel ast.SelectionSet, v *model.Token) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Actor(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {

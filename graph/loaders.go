@@ -14,11 +14,14 @@ import (
 const loaderWait = time.Millisecond
 
 // Loaders batch and cache by-id lookups for one request, so a list of 500
-// events costs one query for their types and one for their caregivers.
+// events costs one query for their types, one for their caregivers, one for
+// their payouts and one for the tokens of their audit trail.
 type Loaders struct {
 	Caregiver     *dataloader.Loader[int64, *model.Caregiver]
 	EventType     *dataloader.Loader[int64, *model.EventType]
 	Reimbursement *dataloader.Loader[int64, *model.Reimbursement]
+	// Token resolves the audit trail's actors.
+	Token *dataloader.Loader[int64, *model.Token]
 }
 
 // NewLoaders returns fresh loaders over s; make one set per request.
@@ -30,6 +33,8 @@ func NewLoaders(s *store.Store) *Loaders {
 			dataloader.WithWait[int64, *model.EventType](loaderWait)),
 		Reimbursement: dataloader.NewBatchedLoader(byID(s.FindReimbursementsByIDs, reimbursementID, "reimbursement"),
 			dataloader.WithWait[int64, *model.Reimbursement](loaderWait)),
+		Token: dataloader.NewBatchedLoader(byID(s.FindTokensByIDs, tokenID, "token"),
+			dataloader.WithWait[int64, *model.Token](loaderWait)),
 	}
 }
 
@@ -71,13 +76,13 @@ func loadersFrom(ctx context.Context) *Loaders {
 	return ctx.Value(loadersKey{}).(*Loaders)
 }
 
-// prefetch loads the keys that are not cached yet with one store query and
-// primes the loader with the results, so that the field resolvers of a list
-// find them cached. It does not go through the loader's batch window, whose
+// prefetch loads the keys with one store query and primes the loader with
+// the results, so that the field resolvers of a list find them cached, and
+// returns them. It does not go through the loader's batch window, whose
 // timing could split one list into several queries.
-func prefetch[T any](ctx context.Context, l *dataloader.Loader[int64, *T], find func(context.Context, []int64) ([]T, error), id func(*T) int64, keys []int64) {
+func prefetch[T any](ctx context.Context, l *dataloader.Loader[int64, *T], find func(context.Context, []int64) ([]T, error), id func(*T) int64, keys []int64) []T {
 	if len(keys) == 0 {
-		return
+		return nil
 	}
 	seen := make(map[int64]struct{}, len(keys))
 	uniq := keys[:0:0]
@@ -89,9 +94,10 @@ func prefetch[T any](ctx context.Context, l *dataloader.Loader[int64, *T], find 
 	}
 	rows, err := find(ctx, uniq)
 	if err != nil {
-		return // each Load then queries and reports the error itself
+		return nil // each Load then queries and reports the error itself
 	}
 	for i := range rows {
 		l.Prime(ctx, id(&rows[i]), &rows[i])
 	}
+	return rows
 }

@@ -168,3 +168,74 @@ func TestReportNoNPlusOne(t *testing.T) {
 	}
 	requireFlat(t, maxStatements, stmts[0], stmts[1])
 }
+
+// TestAuditNoNPlusOne: the audit trail of a list costs one query for the
+// payouts and one for every token it names, however many events and tokens.
+func TestAuditNoNPlusOne(t *testing.T) {
+	const q = `{ events(first: 500) { nodes { registeredBy { name } voidedBy { name } reimbursedBy { name role } reimbursement { createdBy { tokenId } } } } }`
+	var stmts [2][]string
+	for i, n := range []int{10, 500} {
+		e := newEnv(t)
+		cg, typ := e.caregiver(t, "Ann"), e.eventType(t, "XRAY", "10.00")
+		var ps []model.Principal
+		for k := range n / 5 {
+			secret, _, err := e.s.CreateToken(t.Context(), model.NewToken{Role: model.RoleAccountant, Name: fmt.Sprintf("acc %d", k)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := e.s.Authenticate(t.Context(), secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps = append(ps, *p)
+		}
+		var ids []int64
+		for j := range n {
+			evs, err := e.s.RegisterEvents(t.Context(), ps[j%len(ps)], []model.NewEvent{ev(typ, cg, utc(2023, time.Month(1+j%12), 1, 10, 0).Add(time.Duration(j)*time.Second))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, evs[0].ID)
+		}
+		for j, id := range ids[:n/5] {
+			if _, err := e.s.VoidEvent(t.Context(), ps[(j+1)%len(ps)], id, "dup"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for m, p := range []model.Principal{ps[0], ps[len(ps)-1]} {
+			if _, err := e.s.ReimbursePending(t.Context(), p, nil, model.NewYearMonth(2023, time.Month(3+3*m))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var out struct {
+			Events struct {
+				Nodes []struct {
+					RegisteredBy  struct{ Name string }
+					VoidedBy      *struct{ Name string }
+					ReimbursedBy  *struct{ Name, Role string }
+					Reimbursement *struct{ CreatedBy struct{ TokenID string } }
+				}
+			}
+		}
+		stmts[i] = e.statements(t, q, &out)
+		voided, reimbursed := 0, 0
+		for _, node := range out.Events.Nodes {
+			if node.RegisteredBy.Name == "" {
+				t.Fatalf("node without registeredBy: %+v", node)
+			}
+			if node.VoidedBy != nil {
+				voided++
+			}
+			if node.ReimbursedBy != nil {
+				reimbursed++
+				if node.ReimbursedBy.Role != "ACCOUNTANT" || node.Reimbursement == nil || node.Reimbursement.CreatedBy.TokenID == "" {
+					t.Fatalf("reimbursed node %+v", node)
+				}
+			}
+		}
+		if len(out.Events.Nodes) != n || voided != n/5 || reimbursed == 0 {
+			t.Fatalf("%d nodes, %d voided, %d reimbursed", len(out.Events.Nodes), voided, reimbursed)
+		}
+	}
+	requireFlat(t, maxStatements, stmts[0], stmts[1])
+}

@@ -33,12 +33,37 @@ func (r *eventResolver) Amount(ctx context.Context, obj *model.Event) (*gqlmodel
 	return r.money(obj.Amount), nil
 }
 
+// RegisteredBy is the resolver for the registeredBy field.
+func (r *eventResolver) RegisteredBy(ctx context.Context, obj *model.Event) (*model.Token, error) {
+	return loadersFrom(ctx).Token.Load(ctx, obj.RegisteredBy)()
+}
+
 // Reimbursement is the resolver for the reimbursement field.
 func (r *eventResolver) Reimbursement(ctx context.Context, obj *model.Event) (*model.Reimbursement, error) {
-	if obj.ReimbursementID == nil {
+	if obj.ReimbursementID == nil || !seesPayouts(principalFrom(ctx)) {
 		return nil, nil
 	}
 	return loadersFrom(ctx).Reimbursement.Load(ctx, *obj.ReimbursementID)()
+}
+
+// ReimbursedBy is the resolver for the reimbursedBy field.
+func (r *eventResolver) ReimbursedBy(ctx context.Context, obj *model.Event) (*model.Token, error) {
+	if obj.ReimbursementID == nil {
+		return nil, nil
+	}
+	re, err := loadersFrom(ctx).Reimbursement.Load(ctx, *obj.ReimbursementID)()
+	if err != nil {
+		return nil, err
+	}
+	return loadersFrom(ctx).Token.Load(ctx, re.CreatedBy)()
+}
+
+// VoidedBy is the resolver for the voidedBy field.
+func (r *eventResolver) VoidedBy(ctx context.Context, obj *model.Event) (*model.Token, error) {
+	if obj.VoidedBy == nil {
+		return nil, nil
+	}
+	return loadersFrom(ctx).Token.Load(ctx, *obj.VoidedBy)()
 }
 
 // Price is the resolver for the price field.
@@ -90,11 +115,12 @@ func (r *mutationResolver) SetEventTypePrice(ctx context.Context, input gqlmodel
 
 // RegisterEvent is the resolver for the registerEvent field.
 func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.RegisterEventInput) (*model.Event, error) {
-	in, err := newEvent(ctx, input)
-	if err != nil {
-		return nil, fail(ctx, "input", err)
+	p := principalFrom(ctx)
+	in, bad := newEvent(p, input)
+	if bad != nil {
+		return nil, fail(ctx, "input", bad)
 	}
-	evs, err := r.Store.RegisterEvents(ctx, principalFrom(ctx), []model.NewEvent{in})
+	evs, err := r.Store.RegisterEvents(ctx, p, []model.NewEvent{in})
 	if err != nil {
 		return nil, fail(ctx, "input", unindex(err))
 	}
@@ -103,11 +129,12 @@ func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.Reg
 
 // RegisterEvents is the resolver for the registerEvents field.
 func (r *mutationResolver) RegisterEvents(ctx context.Context, inputs []gqlmodel.RegisterEventInput) ([]model.Event, error) {
-	ins, err := newEvents(ctx, inputs)
+	p := principalFrom(ctx)
+	ins, err := newEvents(p, inputs)
 	if err != nil {
 		return nil, fail(ctx, "inputs", err)
 	}
-	evs, err := r.Store.RegisterEvents(ctx, principalFrom(ctx), ins)
+	evs, err := r.Store.RegisterEvents(ctx, p, ins)
 	return evs, fail(ctx, "inputs", err)
 }
 
@@ -125,12 +152,19 @@ func (r *mutationResolver) ReimbursePending(ctx context.Context, caregiverIds []
 
 // VoidEvent is the resolver for the voidEvent field.
 func (r *mutationResolver) VoidEvent(ctx context.Context, id int64, reason string) (*model.Event, error) {
-	e, err := r.Store.VoidEvent(ctx, principalFrom(ctx), id, reason)
+	p := principalFrom(ctx)
+	if err := r.checkVoid(ctx, p, id); err != nil {
+		return nil, fail(ctx, "", err)
+	}
+	e, err := r.Store.VoidEvent(ctx, p, id, reason)
 	return e, fail(ctx, "", err)
 }
 
 // Caregiver is the resolver for the caregiver field.
 func (r *queryResolver) Caregiver(ctx context.Context, id int64) (*model.Caregiver, error) {
+	if !mayRead(principalFrom(ctx), id) {
+		return nil, nil
+	}
 	return orNull(r.Store.FindCaregiverByID(ctx, id))
 }
 
@@ -140,7 +174,7 @@ func (r *queryResolver) Caregivers(ctx context.Context, first *int, after *strin
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}
-	cgs, more, err := r.Store.FindCaregivers(ctx, p)
+	cgs, more, err := r.Store.FindCaregivers(ctx, scopeCaregivers(principalFrom(ctx)), p)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +193,7 @@ func (r *queryResolver) EventTypes(ctx context.Context) ([]model.EventType, erro
 
 // Event is the resolver for the event field.
 func (r *queryResolver) Event(ctx context.Context, id int64) (*model.Event, error) {
-	return orNull(r.Store.FindEventByID(ctx, id))
+	return orNull(r.readableEvent(ctx, principalFrom(ctx), id))
 }
 
 // Events is the resolver for the events field.
@@ -178,13 +212,22 @@ func (r *queryResolver) Reimbursement(ctx context.Context, id int64) (*model.Rei
 
 // Report is the resolver for the report field.
 func (r *queryResolver) Report(ctx context.Context, from *time.Time, to *time.Time, caregiverIds []int64) (*model.Report, error) {
-	q := model.ReportQuery{From: from, To: to, CaregiverIDs: caregiverIds, ByEventType: selects(ctx, "months.caregivers.byEventType")}
+	ids, err := scopeReport(principalFrom(ctx), caregiverIds)
+	if err != nil {
+		return nil, fail(ctx, "", err)
+	}
+	q := model.ReportQuery{From: from, To: to, CaregiverIDs: ids, ByEventType: selects(ctx, "months.caregivers.byEventType")}
 	rep, err := r.Store.Report(ctx, q)
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}
 	r.prefetchReport(ctx, rep)
 	return rep, nil
+}
+
+// CreatedBy is the resolver for the createdBy field.
+func (r *reimbursementResolver) CreatedBy(ctx context.Context, obj *model.Reimbursement) (*model.Token, error) {
+	return loadersFrom(ctx).Token.Load(ctx, obj.CreatedBy)()
 }
 
 // Total is the resolver for the total field.

@@ -44,7 +44,7 @@ func New(cfg Options) http.Handler {
 	if cfg.ComplexityLimit == 0 {
 		cfg.ComplexityLimit = DefaultComplexityLimit
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: cfg.Store}}))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: cfg.Store}, Directives: directives()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

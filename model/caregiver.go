@@ -24,6 +24,12 @@ type Caregiver struct {
 	CreatedAt   time.Time
 }
 
+// CaregiverFilter selects caregivers. Nil IDs mean any; empty IDs match
+// nothing.
+type CaregiverFilter struct {
+	IDs []int64
+}
+
 // NewCaregiver is the input of CreateCaregiver.
 type NewCaregiver struct {
 	Name        string

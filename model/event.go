@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -22,6 +23,30 @@ func (s EventStatus) Valid() bool {
 
 // MaxFuture is how far into the future an event may lie, for clock skew.
 const MaxFuture = 5 * time.Minute
+
+// DefaultMaxBackdate is how old an event a CAREGIVER token may register
+// unless the deployment configures another bound (serve --max-backdate).
+const DefaultMaxBackdate = 720 * time.Hour
+
+// CheckBackdate returns EInvalid on occurredAt when role may not register an
+// event that occurred at at, now being now: a CAREGIVER may backdate at most
+// max (an event exactly max old is allowed); ADMIN and ACCOUNTANT may
+// backdate freely. The future bound (MaxFuture) applies to every role and is
+// checked by NewEvent.Normalize.
+func CheckBackdate(role Role, at, now time.Time, max time.Duration) *Error {
+	if role != RoleCaregiver || !at.Before(now.Add(-max)) {
+		return nil
+	}
+	return Invalid("occurredAt", "must not lie more than %s in the past for a CAREGIVER token; ask an accountant to register older events", formatDuration(max))
+}
+
+// formatDuration prints whole hours as "720h" rather than "720h0m0s".
+func formatDuration(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", d/time.Hour)
+	}
+	return d.String()
+}
 
 // MaxBatch bounds registerEvents, reimburseEvents and id lists.
 const MaxBatch = 10000

@@ -73,11 +73,17 @@ func findCaregiversByIDs(ctx context.Context, db bun.IDB, ids []int64) ([]model.
 	return out, nil
 }
 
-// FindCaregivers returns up to p.First caregivers by id after the cursor, and
-// whether more follow.
-func (s *Store) FindCaregivers(ctx context.Context, p model.PageArgs) ([]model.Caregiver, bool, error) {
+// FindCaregivers returns up to p.First caregivers that f matches, by id
+// after the cursor, and whether more follow.
+func (s *Store) FindCaregivers(ctx context.Context, f model.CaregiverFilter, p model.PageArgs) ([]model.Caregiver, bool, error) {
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, false, nil
+	}
 	var rows []caregiverRow
 	q := s.r.NewSelect().Model(&rows).OrderExpr("id ASC").Limit(int64(p.First + 1))
+	if f.IDs != nil {
+		q = q.Where("id IN (?)", bun.In(dedupe(f.IDs)))
+	}
 	if p.After != nil {
 		q = q.Where("id > ?", p.After.ID)
 	}

@@ -65,7 +65,7 @@ func TestCreateCaregiver(t *testing.T) {
 			s := MustOpen(t)
 			_, err := s.CreateCaregiver(t.Context(), tc.in)
 			wantErr(t, err, model.EInvalid, tc.field)
-			if cs, _, err := s.FindCaregivers(t.Context(), model.PageArgs{First: 10}); err != nil || len(cs) != 0 {
+			if cs, _, err := s.FindCaregivers(t.Context(), model.CaregiverFilter{}, model.PageArgs{First: 10}); err != nil || len(cs) != 0 {
 				t.Fatalf("got %v, %v; want no caregivers", cs, err)
 			}
 		})
@@ -88,7 +88,7 @@ func TestCreateCaregiver(t *testing.T) {
 		if !strings.Contains(e.Message, "HSA-1") {
 			t.Fatalf("message %q does not name the ref", e.Message)
 		}
-		cs, _, err := s.FindCaregivers(t.Context(), model.PageArgs{First: 10})
+		cs, _, err := s.FindCaregivers(t.Context(), model.CaregiverFilter{}, model.PageArgs{First: 10})
 		if err != nil || len(cs) != 1 {
 			t.Fatalf("got %v, %v; want one caregiver", cs, err)
 		}
@@ -167,7 +167,7 @@ func TestFindCaregivers(t *testing.T) {
 		var mores []bool
 		p := model.PageArgs{First: 3}
 		for range 10 {
-			cs, more, err := s.FindCaregivers(t.Context(), p)
+			cs, more, err := s.FindCaregivers(t.Context(), model.CaregiverFilter{}, p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -189,25 +189,25 @@ func TestFindCaregivers(t *testing.T) {
 	})
 
 	t.Run("ExactPage", func(t *testing.T) {
-		cs, more, err := s.FindCaregivers(t.Context(), model.PageArgs{First: 7})
+		cs, more, err := s.FindCaregivers(t.Context(), model.CaregiverFilter{}, model.PageArgs{First: 7})
 		if err != nil || len(cs) != 7 || more {
 			t.Fatalf("got %d caregivers, more=%v, err=%v; want 7, false", len(cs), more, err)
 		}
-		cs, more, err = s.FindCaregivers(t.Context(), model.PageArgs{First: 2, After: &model.Cursor{ID: want[4]}})
+		cs, more, err = s.FindCaregivers(t.Context(), model.CaregiverFilter{}, model.PageArgs{First: 2, After: &model.Cursor{ID: want[4]}})
 		if err != nil || len(cs) != 2 || more || cs[0].ID != want[5] || cs[1].ID != want[6] {
 			t.Fatalf("got %v, more=%v, err=%v; want the last two, false", cs, more, err)
 		}
 	})
 
 	t.Run("AfterLast", func(t *testing.T) {
-		cs, more, err := s.FindCaregivers(t.Context(), model.PageArgs{First: 3, After: &model.Cursor{ID: want[6]}})
+		cs, more, err := s.FindCaregivers(t.Context(), model.CaregiverFilter{}, model.PageArgs{First: 3, After: &model.Cursor{ID: want[6]}})
 		if err != nil || len(cs) != 0 || more {
 			t.Fatalf("got %v, more=%v, err=%v; want nothing", cs, more, err)
 		}
 	})
 
 	t.Run("FirstZero", func(t *testing.T) {
-		cs, more, err := s.FindCaregivers(t.Context(), model.PageArgs{First: 0})
+		cs, more, err := s.FindCaregivers(t.Context(), model.CaregiverFilter{}, model.PageArgs{First: 0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,4 +215,38 @@ func TestFindCaregivers(t *testing.T) {
 			t.Fatalf("got %d caregivers, more=%v; want none and hasMore true (7 exist)", len(cs), more)
 		}
 	})
+}
+
+func TestFindCaregiversFilter(t *testing.T) {
+	s := MustOpen(t)
+	var ids []int64
+	for i := range 5 {
+		ids = append(ids, mustCaregiver(t, s, string(rune('A'+i))).ID)
+	}
+	for _, tc := range []struct {
+		name string
+		f    model.CaregiverFilter
+		p    model.PageArgs
+		want []int64
+		more bool
+	}{
+		{"OKSubset", model.CaregiverFilter{IDs: []int64{ids[3], ids[1], ids[3], 99}}, model.PageArgs{First: 10}, []int64{ids[1], ids[3]}, false},
+		{"OKPaged", model.CaregiverFilter{IDs: []int64{ids[3], ids[1]}}, model.PageArgs{First: 1}, []int64{ids[1]}, true},
+		{"OKAfter", model.CaregiverFilter{IDs: []int64{ids[3], ids[1]}}, model.PageArgs{First: 1, After: &model.Cursor{ID: ids[1]}}, []int64{ids[3]}, false},
+		{"OKEmptyMatchesNothing", model.CaregiverFilter{IDs: []int64{}}, model.PageArgs{First: 10}, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, more, err := s.FindCaregivers(t.Context(), tc.f, tc.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, c := range cs {
+				got = append(got, c.ID)
+			}
+			if !slices.Equal(got, tc.want) || more != tc.more {
+				t.Fatalf("got %v more=%v, want %v more=%v", got, more, tc.want, tc.more)
+			}
+		})
+	}
 }

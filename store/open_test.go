@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -205,16 +207,73 @@ func TestTokens(t *testing.T) {
 
 	t.Run("ErrCreateToken", func(t *testing.T) {
 		s := MustOpen(t)
+		mustAdmin(t, s)
 		for _, in := range []model.NewToken{
 			{Role: "ROOT"},
-			{Role: model.RoleAccountant},
-			{Role: model.RoleCaregiver, CaregiverID: ptr(int64(1))},
+			{Role: model.RoleAccountant, CaregiverID: ptr(int64(1))},
+			{Role: model.RoleCaregiver},
+			{Role: model.RoleCaregiver, CaregiverID: ptr(int64(1))}, // no caregiver 1 yet
 			{Role: model.RoleAdmin, Name: strings.Repeat("n", model.MaxNameLen+1)},
 		} {
 			_, _, err := s.CreateToken(t.Context(), in)
 			if model.ErrorCode(err) != model.EInvalid {
 				t.Fatalf("%+v: got %v, want EInvalid", in, err)
 			}
+		}
+		if toks, err := s.FindTokens(t.Context()); err != nil || len(toks) != 1 {
+			t.Fatalf("refused creates stored tokens: %+v, %v", toks, err)
+		}
+		_, _, err := s.CreateToken(t.Context(), model.NewToken{Role: model.RoleCaregiver, CaregiverID: ptr(int64(42))})
+		wantErr(t, err, model.EInvalid, "caregiver")
+	})
+
+	t.Run("OKScopedRoles", func(t *testing.T) {
+		s := MustOpen(t)
+		mustAdmin(t, s)
+		cg := mustCaregiver(t, s, "Anna")
+		accSecret, acc, err := s.CreateToken(t.Context(), model.NewToken{Role: model.RoleAccountant, Name: "books"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cgSecret, cgTok, err := s.CreateToken(t.Context(), model.NewToken{Role: model.RoleCaregiver, CaregiverID: &cg.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acc.Role != model.RoleAccountant || acc.CaregiverID != nil || cgTok.Role != model.RoleCaregiver ||
+			cgTok.CaregiverID == nil || *cgTok.CaregiverID != cg.ID || cgTok.Name != fmt.Sprintf("CAREGIVER %d", cg.ID) {
+			t.Fatalf("tokens %+v %+v", acc, cgTok)
+		}
+		p, err := s.Authenticate(t.Context(), accSecret)
+		if err != nil || *p != (model.Principal{TokenID: acc.ID, Name: "books", Role: model.RoleAccountant}) {
+			t.Fatalf("accountant: %+v, %v", p, err)
+		}
+		p, err = s.Authenticate(t.Context(), cgSecret)
+		if err != nil || p.TokenID != cgTok.ID || p.Role != model.RoleCaregiver || p.CaregiverID == nil || *p.CaregiverID != cg.ID {
+			t.Fatalf("caregiver: %+v, %v", p, err)
+		}
+	})
+
+	t.Run("OKFindTokensByIDs", func(t *testing.T) {
+		s := MustOpen(t)
+		mustAdmin(t, s)
+		_, second, err := s.CreateToken(t.Context(), model.NewToken{Role: model.RoleAccountant})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeToken(t.Context(), second.ID); err != nil {
+			t.Fatal(err)
+		}
+		toks, err := s.FindTokensByIDs(t.Context(), []int64{second.ID, 99, 1, second.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(toks, func(a, b model.Token) int { return int(a.ID - b.ID) })
+		if len(toks) != 2 || toks[0].ID != 1 || toks[0].Role != model.RoleAdmin ||
+			toks[1].ID != second.ID || toks[1].Role != model.RoleAccountant || toks[1].RevokedAt == nil {
+			t.Fatalf("got %+v; want tokens 1 and %d, the revoked one included", toks, second.ID)
+		}
+		if toks, err := s.FindTokensByIDs(t.Context(), nil); err != nil || len(toks) != 0 {
+			t.Fatalf("no ids: %+v, %v", toks, err)
 		}
 	})
 

@@ -19,7 +19,8 @@ const insertChunk = 500
 // type's price at occurredAt, copied now so later price changes never
 // rewrite it. An idempotency key seen before with the same payload returns
 // the first event and registers nothing; with another payload it is
-// EConflict. Every bad item is reported (model.Errors), with fields such as
+// EConflict. A CAREGIVER principal may backdate at most the store's
+// MaxBackdate. Every bad item is reported (model.Errors), with fields such as
 // "[3].occurredAt", and nothing is written.
 func (s *Store) RegisterEvents(ctx context.Context, by model.Principal, ins []model.NewEvent) ([]model.Event, error) {
 	if len(ins) == 0 {
@@ -136,7 +137,13 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 		if noCG[in.CaregiverID] {
 			errs = append(errs, &model.Error{Code: model.EInvalid, Field: at + ".caregiverId", Message: fmt.Sprintf("caregiver %d does not exist", in.CaregiverID)})
 		}
-		if et == nil || noCG[in.CaregiverID] {
+		// Checked only for events about to be written: an idempotent replay
+		// returns its event however old it has become since.
+		tooOld := model.CheckBackdate(by.Role, in.OccurredAt, now, s.maxBackdate)
+		if tooOld != nil {
+			errs = append(errs, tooOld.WithField(at))
+		}
+		if et == nil || noCG[in.CaregiverID] || tooOld != nil {
 			continue
 		}
 		price, ok := et.PriceAt(in.OccurredAt)

@@ -40,6 +40,11 @@ type Options struct {
 	Hooks []bun.QueryHook
 	// Observer is told about committed writes; nil means nobody.
 	Observer Observer
+	// MaxBackdate is how old an event a CAREGIVER token may register
+	// (model.CheckBackdate); 0 means model.DefaultMaxBackdate. It lives here,
+	// not in the GraphQL layer, because the store owns the clock and reports
+	// it with every other bad item of a batch.
+	MaxBackdate time.Duration
 }
 
 // Store is the database: one writer connection, so writers queue in Go
@@ -51,6 +56,8 @@ type Store struct {
 	currency string
 	now      func() time.Time
 	obs      Observer
+	// maxBackdate bounds the age of events CAREGIVER tokens register.
+	maxBackdate time.Duration
 	// migrations is how many migrations this binary knows.
 	migrations int
 }
@@ -76,7 +83,13 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if opt.Observer == nil {
 		opt.Observer = nopObserver{}
 	}
-	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer}
+	if opt.MaxBackdate < 0 {
+		return nil, fmt.Errorf("store: negative MaxBackdate %s", opt.MaxBackdate)
+	}
+	if opt.MaxBackdate == 0 {
+		opt.MaxBackdate = model.DefaultMaxBackdate
+	}
+	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer, maxBackdate: opt.MaxBackdate}
 	var err error
 	if s.w, err = openSQLite(opt.Path, false, 1, opt.Hooks); err != nil {
 		return nil, err

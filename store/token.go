@@ -41,12 +41,32 @@ func hashSecret(secret string) string {
 }
 
 // CreateToken makes a token and returns its secret, which is shown once and
-// stored only as a hash.
+// stored only as a hash. A CAREGIVER token's caregiver must exist (EInvalid
+// on "caregiver" otherwise).
 func (s *Store) CreateToken(ctx context.Context, in model.NewToken) (string, *model.Token, error) {
 	if err := in.Normalize(); err != nil {
 		return "", nil, err
 	}
-	return s.createToken(ctx, s.w, in)
+	var secret string
+	var tok *model.Token
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if in.CaregiverID != nil {
+			missing, err := missingIDs(ctx, tx, "caregivers", []int64{*in.CaregiverID})
+			if err != nil {
+				return err
+			}
+			if len(missing) > 0 {
+				return model.Invalid("caregiver", "caregiver %d does not exist", *in.CaregiverID)
+			}
+		}
+		var err error
+		secret, tok, err = s.createToken(ctx, tx, in)
+		return err
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, tok, nil
 }
 
 func (s *Store) createToken(ctx context.Context, db bun.IDB, in model.NewToken) (string, *model.Token, error) {
@@ -125,4 +145,21 @@ func (s *Store) RevokeToken(ctx context.Context, id int64) error {
 		return model.Errorf(model.ENotFound, "no live token %d", id)
 	}
 	return nil
+}
+
+// FindTokensByIDs returns the tokens that exist among ids, revoked or not, in
+// any order and without secrets: the audit trail names them.
+func (s *Store) FindTokensByIDs(ctx context.Context, ids []int64) ([]model.Token, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []tokenRow
+	if err := s.r.NewSelect().Model(&rows).ExcludeColumn("secret_hash").Where("id IN (?)", bun.In(dedupe(ids))).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("store: find tokens: %w", err)
+	}
+	out := make([]model.Token, len(rows))
+	for i := range rows {
+		out[i] = rows[i].model()
+	}
+	return out, nil
 }

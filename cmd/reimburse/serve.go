@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/web"
 )
@@ -25,6 +26,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	f.register(fs)
 	addr := fs.String("addr", ":8080", "listen address (host:port; port 0 picks a free one)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	maxBackdate := fs.Duration("max-backdate", model.DefaultMaxBackdate, "how old an event a CAREGIVER token may register, e.g. 720h (ADMIN and ACCOUNTANT: any age)")
 	pos, err := parse(fs, args, getenv)
 	if err != nil {
 		return err
@@ -36,10 +38,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if *maxBackdate <= 0 {
+		return fmt.Errorf("--max-backdate %s: must be positive", *maxBackdate)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := graph.NewMetrics(reg)
-	s, err := f.open(ctx, func(o *store.Options) { o.Observer = metrics })
+	s, err := f.open(ctx, func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = *maxBackdate })
 	if err != nil {
 		return err
 	}

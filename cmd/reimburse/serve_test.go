@@ -265,3 +265,37 @@ func TestEnvTwins(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxBackdate checks --max-backdate and its twin REIMBURSE_MAX_BACKDATE:
+// a CAREGIVER token may not register older events, an ADMIN token may.
+func TestMaxBackdate(t *testing.T) {
+	for name, tc := range map[string]struct {
+		args []string
+		env  map[string]string
+	}{
+		"Flag": {args: []string{"--max-backdate", "1h"}},
+		"Env":  {env: map[string]string{"REIMBURSE_MAX_BACKDATE": "1h"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := tempDB(t)
+			srv := startRun(t, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...), tc.env)
+			post(t, srv.URL, srv.Token, `mutation { createCaregiver(input: {name: "Anna"}) { id } }`, nil).mustData(t, &struct{}{})
+			post(t, srv.URL, srv.Token, `mutation { createEventType(input: {code: "XRAY", name: "X-ray", price: "10.00"}) { id } }`, nil).mustData(t, &struct{}{})
+			own := createToken(t, db, "--role", "CAREGIVER", "--caregiver", "1")
+			const reg = `mutation($at: DateTime!) { registerEvent(input: {eventTypeId: "1", caregiverId: "1", occurredAt: $at}) { id } }`
+			recent := time.Now().Add(-50 * time.Minute).UTC().Format(time.RFC3339)
+			old := time.Now().Add(-70 * time.Minute).UTC().Format(time.RFC3339)
+			post(t, srv.URL, own, reg, map[string]any{"at": recent}).mustData(t, &struct{}{})
+			r := post(t, srv.URL, own, reg, map[string]any{"at": old})
+			if r.code() != "BAD_USER_INPUT" || r.Errors[0].Extensions["field"] != "input.occurredAt" {
+				t.Fatalf("CAREGIVER registering 70 minutes back with a 1h bound: %+v, want BAD_USER_INPUT on input.occurredAt", r.Errors)
+			}
+			post(t, srv.URL, srv.Token, reg, map[string]any{"at": old}).mustData(t, &struct{}{})
+		})
+	}
+	for _, bad := range []string{"0", "-1h", "a week"} {
+		if _, _, err := runCmd(t, nil, "serve", "--addr", "127.0.0.1:0", "--db", tempDB(t), "--max-backdate", bad); err == nil || !strings.Contains(err.Error(), "max-backdate") {
+			t.Errorf("--max-backdate %q: err = %v, want one naming --max-backdate", bad, err)
+		}
+	}
+}

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/reimburse/reimburse/model"
@@ -24,14 +26,16 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 	var role, name string
 	var caregiver int64
 	if sub == "create" {
-		fs.StringVar(&role, "role", "ADMIN", "role: ADMIN, ACCOUNTANT or CAREGIVER")
-		fs.StringVar(&name, "name", "", "a name to recognise the token by")
-		fs.Int64Var(&caregiver, "caregiver", 0, "caregiver id, for CAREGIVER tokens")
+		fs.StringVar(&role, "role", "ADMIN", "role: ADMIN (everything), ACCOUNTANT (read all, register, reimburse, void) or CAREGIVER (its own events only; needs --caregiver)")
+		fs.StringVar(&name, "name", "", "a name to recognise the token by (default: the role)")
+		fs.Int64Var(&caregiver, "caregiver", 0, "the caregiver id a CAREGIVER token is bound to; refused for other roles")
 	}
 	pos, err := parse(fs, args, getenv)
 	if err != nil {
 		return err
 	}
+	caregiverSet := false
+	fs.Visit(func(f *flag.Flag) { caregiverSet = caregiverSet || f.Name == "caregiver" })
 	var revokeID int64
 	if sub == "revoke" {
 		if len(pos) != 1 {
@@ -50,8 +54,8 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 	defer s.Close()
 	switch sub {
 	case "create":
-		in := model.NewToken{Name: name, Role: model.Role(role)}
-		if caregiver != 0 {
+		in := model.NewToken{Name: name, Role: model.Role(strings.ToUpper(role))}
+		if caregiverSet {
 			in.CaregiverID = &caregiver
 		}
 		secret, _, err := s.CreateToken(ctx, in)

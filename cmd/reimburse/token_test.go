@@ -88,8 +88,10 @@ func TestTokenCreate(t *testing.T) {
 		args []string
 		want string // in the error
 	}{
-		{"ErrRoleCaregiverNotYet", []string{"--role", "CAREGIVER", "--caregiver", "1"}, "only ADMIN"},
-		{"ErrRoleAccountantNotYet", []string{"--role", "ACCOUNTANT"}, "only ADMIN"},
+		{"ErrCaregiverWithoutID", []string{"--role", "CAREGIVER"}, "caregiver"},
+		{"ErrCaregiverUnknown", []string{"--role", "CAREGIVER", "--caregiver", "1"}, "caregiver 1 does not exist"},
+		{"ErrCaregiverZero", []string{"--role", "CAREGIVER", "--caregiver", "0"}, "caregiver"},
+		{"ErrAccountantBound", []string{"--role", "ACCOUNTANT", "--caregiver", "1"}, "only CAREGIVER tokens"},
 		{"ErrRoleUnknown", []string{"--role", "NOPE"}, "role"},
 		{"ErrUnknownFlag", []string{"--nope"}, "nope"},
 	}
@@ -109,6 +111,42 @@ func TestTokenCreate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTokenCreateRoles creates a token of every role and checks what each
+// may do on a running server; graph/authz_matrix_test.go covers every field.
+func TestTokenCreateRoles(t *testing.T) {
+	db := tempDB(t)
+	srv := startServer(t, db)
+	var cg struct {
+		CreateCaregiver struct{ ID string } `json:"createCaregiver"`
+	}
+	post(t, srv.URL, srv.Token, `mutation { createCaregiver(input: {name: "Anna"}) { id } }`, nil).mustData(t, &cg)
+	acc := createToken(t, db, "--role", "ACCOUNTANT", "--name", "books")
+	own := createToken(t, db, "--role", "caregiver", "--caregiver", cg.CreateCaregiver.ID)
+
+	const create = `mutation { createCaregiver(input: {name: "Bo"}) { id } }`
+	for name, tok := range map[string]string{"ACCOUNTANT": acc, "CAREGIVER": own} {
+		if r := post(t, srv.URL, tok, create, nil); r.Status != http.StatusOK || r.code() != "FORBIDDEN" {
+			t.Errorf("%s createCaregiver: %d %+v, want FORBIDDEN", name, r.Status, r.Errors)
+		}
+	}
+	var me struct {
+		Caregivers struct{ Nodes []struct{ Name string } }
+	}
+	post(t, srv.URL, own, `{ caregivers { nodes { name } } }`, nil).mustData(t, &me)
+	if len(me.Caregivers.Nodes) != 1 || me.Caregivers.Nodes[0].Name != "Anna" {
+		t.Errorf("CAREGIVER sees caregivers %+v, want only Anna", me.Caregivers.Nodes)
+	}
+
+	out, _, err := runCmd(t, nil, "token", "list", "--db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^\d+\s+books\s+ACCOUNTANT\s+-\s`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^\d+\s+CAREGIVER `+cg.CreateCaregiver.ID+`\s+CAREGIVER\s+`+cg.CreateCaregiver.ID+`\s`).MatchString(out) {
+		t.Errorf("token list does not show the roles and the caregiver:\n%s", out)
 	}
 }
 

@@ -77,7 +77,8 @@ type Query struct {
 
 type RegisterEventInput struct {
 	EventTypeID int64 `json:"eventTypeId"`
-	// Required for ADMIN and ACCOUNTANT tokens.
+	// Required for ADMIN and ACCOUNTANT tokens. A CAREGIVER token may omit it
+	// (itself) or give its own id; another id is FORBIDDEN.
 	CaregiverID *int64    `json:"caregiverId,omitempty"`
 	OccurredAt  time.Time `json:"occurredAt"`
 	// A client-chosen key: registering the same key with the same payload again

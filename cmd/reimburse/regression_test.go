@@ -99,7 +99,6 @@ func TestBugServeStrayArgs(t *testing.T) {
 // gqlgen's playground.Handler, whose page loads React and GraphiQL from
 // cdn.jsdelivr.net.
 func TestBugPlaygroundNeedsInternet(t *testing.T) {
-	t.Skip("pending: the embedded offline playground (web/) is being wired in")
 	srv := startServer(t, tempDB(t))
 	_, _, body := httpGet(t, srv.URL+"/")
 	for _, ext := range []string{`src="http`, `href="http`, `src="//`, `href="//`} {

@@ -9,12 +9,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/store"
+	"github.com/reimburse/reimburse/web"
 )
 
 // serve runs the HTTP server until ctx is cancelled, then shuts down
@@ -66,7 +66,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics}
 	mux.Handle("/graphql", graph.New(gopt))
 	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(gopt))
-	mux.Handle("GET /{$}", playground.Handler("Reimburse", "/graphql"))
+	mux.Handle("/", web.Handler())
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -36,8 +36,8 @@ func TestServe(t *testing.T) {
 		if !strings.HasPrefix(ctype, "text/html") {
 			t.Errorf("GET / Content-Type = %q, want text/html", ctype)
 		}
-		if !strings.Contains(strings.ToLower(body), "graphiql") {
-			t.Errorf("GET / does not look like GraphiQL:\n%.500s", body)
+		if !strings.Contains(body, "<title>Reimburse GraphQL playground</title>") || !strings.Contains(body, `src="assets/main-`) {
+			t.Errorf("GET / is not the embedded playground:\n%.500s", body)
 		}
 	})
 

@@ -84,6 +84,14 @@ func (ym YearMonth) Start(loc *time.Location) time.Time {
 	return time.Date(ym.Year(), ym.Month(), 1, 0, 0, 0, 0, loc)
 }
 
+// Prev returns the month before ym.
+func (ym YearMonth) Prev() YearMonth {
+	if ym.Month() == time.January {
+		return NewYearMonth(ym.Year()-1, time.December)
+	}
+	return ym - 1
+}
+
 // Next returns the month after ym.
 func (ym YearMonth) Next() YearMonth {
 	if ym.Month() == time.December {

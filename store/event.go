@@ -137,6 +137,11 @@ func (s *Store) VoidEvent(ctx context.Context, by model.Principal, id int64, rea
 		if err != nil {
 			return fmt.Errorf("store: void event: %w", err)
 		}
+		d := rollupDeltas{}
+		d.add(int32(cur.Month), cur.CaregiverID, cur.EventTypeID, model.StatusPending, -1, -int64(cur.Amount))
+		if err := applyRollups(ctx, tx, d); err != nil {
+			return err
+		}
 		e, err = findEvent(ctx, tx, id)
 		return err
 	})

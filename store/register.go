@@ -172,6 +172,13 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 			return nil, 0, fmt.Errorf("store: insert events: %w", err)
 		}
 	}
+	d := rollupDeltas{}
+	for _, r := range rows {
+		d.add(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, 1, r.Amount)
+	}
+	if err := applyRollups(ctx, tx, d); err != nil {
+		return nil, 0, err
+	}
 	for k, i := range rowIdx {
 		out[i] = rows[k].model()
 	}

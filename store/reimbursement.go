@@ -62,7 +62,7 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 	var out *model.Reimbursement
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var rows []eventRow
-		if err := tx.NewSelect().Model(&rows).Column("id", "status", "amount").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		if err := tx.NewSelect().Model(&rows).Column("id", "status", "amount", "month", "caregiver_id", "event_type_id").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
 			return fmt.Errorf("store: find events to reimburse: %w", err)
 		}
 		byID := make(map[int64]eventRow, len(rows))
@@ -70,6 +70,7 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 			byID[r.ID] = r
 		}
 		var total int64
+		d := rollupDeltas{}
 		for i, id := range ids {
 			r, ok := byID[id]
 			switch {
@@ -79,13 +80,14 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 				errs = append(errs, &model.Error{Code: model.EConflict, Field: fmt.Sprintf("[%d]", i), Message: fmt.Sprintf("event %d is %s; only PENDING events can be reimbursed", id, r.Status)})
 			default:
 				total += r.Amount
+				d.move(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, model.StatusReimbursed, 1, r.Amount)
 			}
 		}
 		if len(errs) > 0 {
 			return errs
 		}
 		var err error
-		out, err = s.reimburse(ctx, tx, by, int64(len(ids)), total, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		out, err = s.reimburse(ctx, tx, by, int64(len(ids)), total, d, func(q *bun.UpdateQuery) *bun.UpdateQuery {
 			return q.Where("id IN (?)", bun.In(ids))
 		})
 		return err
@@ -120,19 +122,20 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 			}
 			return q
 		}
-		var agg struct {
-			N     int64 `bun:"n"`
-			Total int64 `bun:"total"`
+		d, err := pendingDeltas(ctx, tx, where)
+		if err != nil {
+			return err
 		}
-		sel := tx.NewSelect().Table("events").ColumnExpr("COUNT(*) AS n, COALESCE(SUM(amount), 0) AS total")
-		if err := where(sel.QueryBuilder()).Unwrap().(*bun.SelectQuery).Scan(ctx, &agg); err != nil {
-			return fmt.Errorf("store: sum pending: %w", err)
+		var n, total int64
+		for k, v := range d {
+			if k.status == model.StatusReimbursed {
+				n, total = n+v[0], total+v[1]
+			}
 		}
-		if agg.N == 0 {
+		if n == 0 {
 			return model.Invalid("through", "no PENDING events through %s for the given caregivers", through)
 		}
-		var err error
-		out, err = s.reimburse(ctx, tx, by, agg.N, agg.Total, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		out, err = s.reimburse(ctx, tx, by, n, total, d, func(q *bun.UpdateQuery) *bun.UpdateQuery {
 			return where(q.QueryBuilder()).Unwrap().(*bun.UpdateQuery)
 		})
 		return err
@@ -146,7 +149,7 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 
 // reimburse records a payout of n events totalling total and marks the
 // events that sel selects; it fails if the update touches another count.
-func (s *Store) reimburse(ctx context.Context, tx bun.Tx, by model.Principal, n, total int64, sel func(*bun.UpdateQuery) *bun.UpdateQuery) (*model.Reimbursement, error) {
+func (s *Store) reimburse(ctx context.Context, tx bun.Tx, by model.Principal, n, total int64, d rollupDeltas, sel func(*bun.UpdateQuery) *bun.UpdateQuery) (*model.Reimbursement, error) {
 	now := micros(s.Now())
 	row := reimbursementRow{CreatedAt: now, CreatedBy: by.TokenID, EventCount: n, Total: total}
 	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
@@ -160,6 +163,9 @@ func (s *Store) reimburse(ctx context.Context, tx bun.Tx, by model.Principal, n,
 	}
 	if got, err := res.RowsAffected(); err != nil || got != n {
 		return nil, fmt.Errorf("store: reimbursed %d events, expected %d: %v", got, n, err)
+	}
+	if err := applyRollups(ctx, tx, d); err != nil {
+		return nil, err
 	}
 	r := row.model()
 	return &r, nil

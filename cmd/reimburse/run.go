@@ -22,6 +22,7 @@ commands:
   token list     list tokens (never their secrets)
   token revoke   revoke a token by id
   seed           fill a database with synthetic, deterministic data
+  verify         recount the monthly rollups from the events; non-zero exit on any difference
 
 Every flag has an environment twin: --db is REIMBURSE_DB, --addr is
 REIMBURSE_ADDR, and so on. Run "reimburse COMMAND -h" for its flags.
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return tokenCmd(ctx, args, getenv, stdout, stderr)
 	case "seed":
 		return seedCmd(ctx, args, getenv, stdout, stderr)
+	case "verify":
+		return verifyCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/reimburse/reimburse/model"
+	"github.com/uptrace/bun"
+)
+
+type rollupRow struct {
+	bun.BaseModel `bun:"table:month_rollups"`
+	Month         int32  `bun:"month,pk"`
+	CaregiverID   int64  `bun:"caregiver_id,pk"`
+	EventTypeID   int64  `bun:"event_type_id,pk"`
+	Status        string `bun:"status,pk"`
+	EventCount    int64  `bun:"event_count"`
+	Amount        int64  `bun:"amount"`
+}
+
+type rollupKey struct {
+	month  int32
+	cg, et int64
+	status model.EventStatus
+}
+
+// rollupDeltas gathers the changes one write makes to the monthly sums, so
+// that each touched rollup row is updated once per transaction.
+type rollupDeltas map[rollupKey]*[2]int64 // count, amount
+
+func (d rollupDeltas) add(month int32, cg, et int64, status model.EventStatus, n, amount int64) {
+	if status == model.StatusVoided {
+		return
+	}
+	k := rollupKey{month, cg, et, status}
+	v := d[k]
+	if v == nil {
+		v = new([2]int64)
+		d[k] = v
+	}
+	v[0] += n
+	v[1] += amount
+}
+
+// move records that n events worth amount went from one status to another.
+func (d rollupDeltas) move(month int32, cg, et int64, from, to model.EventStatus, n, amount int64) {
+	d.add(month, cg, et, from, -n, -amount)
+	d.add(month, cg, et, to, n, amount)
+}
+
+// rollupChunk bounds the rows of one multi-row upsert.
+const rollupChunk = 500
+
+// applyRollups upserts the deltas with increments (never read-modify-write,
+// so concurrent writers on PostgreSQL cannot lose updates), in key order so
+// that concurrent transactions lock rows in the same order.
+func applyRollups(ctx context.Context, db bun.IDB, d rollupDeltas) error {
+	if len(d) == 0 {
+		return nil
+	}
+	rows := make([]rollupRow, 0, len(d))
+	for k, v := range d {
+		if v[0] == 0 && v[1] == 0 {
+			continue
+		}
+		rows = append(rows, rollupRow{Month: k.month, CaregiverID: k.cg, EventTypeID: k.et, Status: string(k.status), EventCount: v[0], Amount: v[1]})
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.Month != b.Month {
+			return a.Month < b.Month
+		}
+		if a.CaregiverID != b.CaregiverID {
+			return a.CaregiverID < b.CaregiverID
+		}
+		if a.EventTypeID != b.EventTypeID {
+			return a.EventTypeID < b.EventTypeID
+		}
+		return a.Status < b.Status
+	})
+	for start := 0; start < len(rows); start += rollupChunk {
+		chunk := rows[start:min(start+rollupChunk, len(rows))]
+		_, err := db.NewInsert().Model(&chunk).
+			On("CONFLICT (month, caregiver_id, event_type_id, status) DO UPDATE").
+			Set("event_count = ?TableAlias.event_count + EXCLUDED.event_count").
+			Set("amount = ?TableAlias.amount + EXCLUDED.amount").
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: update rollups: %w", err)
+		}
+	}
+	return nil
+}
+
+// pendingDeltas returns the rollup moves for reimbursing the PENDING events
+// that where selects.
+func pendingDeltas(ctx context.Context, db bun.IDB, where func(bun.QueryBuilder) bun.QueryBuilder) (rollupDeltas, error) {
+	var groups []struct {
+		Month       int32 `bun:"month"`
+		CaregiverID int64 `bun:"caregiver_id"`
+		EventTypeID int64 `bun:"event_type_id"`
+		N           int64 `bun:"n"`
+		Amount      int64 `bun:"amount"`
+	}
+	sel := db.NewSelect().Table("events").
+		ColumnExpr("month, caregiver_id, event_type_id, COUNT(*) AS n, SUM(amount) AS amount").
+		GroupExpr("month, caregiver_id, event_type_id")
+	if err := where(sel.QueryBuilder()).Unwrap().(*bun.SelectQuery).Scan(ctx, &groups); err != nil {
+		return nil, fmt.Errorf("store: group pending: %w", err)
+	}
+	d := rollupDeltas{}
+	for _, g := range groups {
+		d.move(g.Month, g.CaregiverID, g.EventTypeID, model.StatusPending, model.StatusReimbursed, g.N, g.Amount)
+	}
+	return d, nil
+}

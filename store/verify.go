@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+
+	"github.com/reimburse/reimburse/model"
+	"github.com/uptrace/bun"
+)
+
+// RollupDiff is one (month, caregiver, type, status) whose rollup row
+// disagrees with a recount of the raw events.
+type RollupDiff struct {
+	Month                    model.YearMonth
+	CaregiverID, EventTypeID int64
+	Status                   model.EventStatus
+	WantCount, GotCount      int64
+	WantAmount, GotAmount    model.Money
+}
+
+// String describes the difference for an operator.
+func (d RollupDiff) String() string {
+	return fmt.Sprintf("month %s caregiver %d type %d %s: events say %d events / %s, rollup says %d / %s",
+		d.Month, d.CaregiverID, d.EventTypeID, d.Status, d.WantCount, d.WantAmount.Decimal(), d.GotCount, d.GotAmount.Decimal())
+}
+
+// VerifyRollups recounts every rollup from the raw events, in one read
+// snapshot, and returns the rows that differ (none when all is well).
+func (s *Store) VerifyRollups(ctx context.Context) ([]RollupDiff, error) {
+	var diffs []RollupDiff
+	err := s.r.RunInTx(ctx, &sql.TxOptions{ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
+		var raw, rolled []rollupRow
+		if err := tx.NewSelect().Table("events").
+			ColumnExpr("month, caregiver_id, event_type_id, status, COUNT(*) AS event_count, SUM(amount) AS amount").
+			Where("status <> ?", model.StatusVoided).
+			GroupExpr("month, caregiver_id, event_type_id, status").Scan(ctx, &raw); err != nil {
+			return fmt.Errorf("store: recount events: %w", err)
+		}
+		if err := tx.NewSelect().Model(&rolled).Scan(ctx); err != nil {
+			return fmt.Errorf("store: read rollups: %w", err)
+		}
+		type key struct {
+			m      int32
+			cg, et int64
+			st     string
+		}
+		want := make(map[key]rollupRow, len(raw))
+		for _, r := range raw {
+			want[key{r.Month, r.CaregiverID, r.EventTypeID, r.Status}] = r
+		}
+		seen := make(map[key]bool, len(rolled))
+		for _, g := range rolled {
+			k := key{g.Month, g.CaregiverID, g.EventTypeID, g.Status}
+			seen[k] = true
+			w := want[k]
+			if w.EventCount != g.EventCount || w.Amount != g.Amount {
+				diffs = append(diffs, diff(k.m, k.cg, k.et, k.st, w, g))
+			}
+		}
+		for k, w := range want {
+			if !seen[k] {
+				diffs = append(diffs, diff(k.m, k.cg, k.et, k.st, w, rollupRow{}))
+			}
+		}
+		return nil
+	})
+	sort.Slice(diffs, func(i, j int) bool {
+		a, b := diffs[i], diffs[j]
+		if a.Month != b.Month {
+			return a.Month < b.Month
+		}
+		if a.CaregiverID != b.CaregiverID {
+			return a.CaregiverID < b.CaregiverID
+		}
+		if a.EventTypeID != b.EventTypeID {
+			return a.EventTypeID < b.EventTypeID
+		}
+		return a.Status < b.Status
+	})
+	return diffs, err
+}
+
+func diff(m int32, cg, et int64, st string, want, got rollupRow) RollupDiff {
+	return RollupDiff{Month: model.YearMonth(m), CaregiverID: cg, EventTypeID: et, Status: model.EventStatus(st),
+		WantCount: want.EventCount, GotCount: got.EventCount, WantAmount: model.Money(want.Amount), GotAmount: model.Money(got.Amount)}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/store/storetest"
 )
 
 func TestGraphQLErrors(t *testing.T) {
@@ -74,7 +75,11 @@ func TestInternalErrorInResolver(t *testing.T) {
 	e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Ann"), utc(2024, 1, 1, 0, 0)))
 	// Break the events table behind the store's back: the token lookup still
 	// works, the events query fails inside the resolver.
-	db, err := sql.Open("sqlite", "file:"+e.path+"?_pragma=busy_timeout(5000)")
+	driver, dsn, gone := "sqlite", "file:"+e.path+"?_pragma=busy_timeout(5000)", "no such table"
+	if storetest.Postgres() {
+		driver, dsn, gone = "pgx", e.path, "does not exist (SQLSTATE 42P01)"
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +103,7 @@ func TestInternalErrorInResolver(t *testing.T) {
 	if err := json.Unmarshal(r.Data, &data); err != nil || len(data.EventTypes) != 1 || data.EventTypes[0].Code != "XRAY" || data.Event != nil {
 		t.Fatalf("data = %s, want the eventTypes that did resolve", r.Data)
 	}
-	if !strings.Contains(e.log.String(), "no such table") {
+	if !strings.Contains(e.log.String(), gone) {
 		t.Fatalf("log lacks the cause:\n%s", e.log)
 	}
 }

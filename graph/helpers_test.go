@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,13 +18,15 @@ import (
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
+	"github.com/reimburse/reimburse/store/storetest"
 	"github.com/uptrace/bun"
 )
 
 // testNow is the pinned clock of every test store.
 var testNow = time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC)
 
-// env is one test server: a real SQLite store in a temp dir, the /graphql
+// env is one test server: a real store of the dialect under test (a SQLite
+// file in a temp dir, or a PostgreSQL schema: storetest.DB), the /graphql
 // handler over it, an ADMIN token and a gqlgen client that sends it.
 type env struct {
 	s       *store.Store
@@ -41,7 +42,7 @@ type env struct {
 // The store is closed at cleanup.
 func newEnv(t testing.TB, opts ...func(*store.Options)) *env {
 	t.Helper()
-	e := &env{path: filepath.Join(t.TempDir(), "t.db"), log: &syncBuffer{}, queries: &queryCounter{}}
+	e := &env{path: storetest.DB(t), log: &syncBuffer{}, queries: &queryCounter{}}
 	opt := store.Options{
 		Path:  e.path,
 		Now:   func() time.Time { return testNow },

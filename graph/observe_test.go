@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/store"
+	"github.com/reimburse/reimburse/store/storetest"
 )
 
 // obsEnv is a server with metrics and a captured log.
@@ -31,7 +31,7 @@ func newObsEnv(t *testing.T) *obsEnv {
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
 	m := graph.NewMetrics(reg)
-	s, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "obs.db"), Observer: m,
+	s, err := store.Open(ctx, store.Options{Path: storetest.DB(t), Observer: m,
 		Now: func() time.Time { return time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
+	"github.com/reimburse/reimburse/store/storetest"
 )
 
 // withZone sets the report time zone of a store.
@@ -46,8 +46,9 @@ func openAt(tb testing.TB, path string, opts ...func(*store.Options)) (*store.St
 	return s, nil
 }
 
-// tempPath returns a database path in a fresh temp dir.
-func tempPath(tb testing.TB) string { return filepath.Join(tb.TempDir(), "test.db") }
+// tempPath returns a new database of the dialect under test; opening it
+// again reaches the same data.
+func tempPath(tb testing.TB) string { return storetest.DB(tb) }
 
 // mustZone loads a time zone.
 func mustZone(tb testing.TB, name string) *time.Location {

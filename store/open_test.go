@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store/storetest"
 )
 
 func TestOpen(t *testing.T) {
@@ -86,6 +87,7 @@ func TestOpen(t *testing.T) {
 	})
 
 	t.Run("OKWAL", func(t *testing.T) {
+		storetest.SkipPostgres(t, "the write-ahead log file")
 		path := tempPath(t)
 		s, err := openAt(t, path)
 		if err != nil {
@@ -284,6 +286,7 @@ func TestTokens(t *testing.T) {
 	})
 
 	t.Run("OKSecretNotStored", func(t *testing.T) {
+		storetest.SkipPostgres(t, "reads the database files")
 		path := tempPath(t)
 		s, err := openAt(t, path)
 		if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -36,7 +35,7 @@ func (s *Store) report(ctx context.Context, q model.ReportQuery, naive bool) (*m
 	if q.CaregiverIDs != nil && len(q.CaregiverIDs) == 0 {
 		return rep, nil
 	}
-	err := s.r.RunInTx(ctx, &sql.TxOptions{ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
+	err := s.r.RunInTx(ctx, s.readTx(), func(ctx context.Context, tx bun.Tx) error {
 		if err := checkCaregivers(ctx, tx, q.CaregiverIDs); err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ import (
 
 // Options configure a Store.
 type Options struct {
-	// Path is the SQLite file.
+	// Path is the SQLite file, or a postgres:// URL (see IsPostgres).
 	Path string
 	// TimeZone is the report time zone; it is recorded on creation and must
 	// match on every later open. Nil means UTC.
@@ -34,8 +34,12 @@ type Options struct {
 	Currency string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// ReadConns is the size of the reader pool; 0 means max(4, NumCPU).
+	// ReadConns is the size of the SQLite reader pool; 0 means
+	// max(4, NumCPU).
 	ReadConns int
+	// MaxConns is the size of the one PostgreSQL pool; 0 means
+	// max(DefaultPostgresConns, 2*NumCPU).
+	MaxConns int
 	// Hooks are added to both connections (e.g. to count queries in tests).
 	Hooks []bun.QueryHook
 	// Observer is told about committed writes; nil means nobody.
@@ -47,9 +51,10 @@ type Options struct {
 	MaxBackdate time.Duration
 }
 
-// Store is the database: one writer connection, so writers queue in Go
-// rather than fail with SQLITE_BUSY, and a pool of read-only readers, which
-// WAL lets run beside the writer.
+// Store is the database. On SQLite: one writer connection, so writers
+// queue in Go rather than fail with SQLITE_BUSY, and a pool of read-only
+// readers, which WAL lets run beside the writer. On PostgreSQL both are
+// one pool (openPostgres).
 type Store struct {
 	w, r     *bun.DB
 	loc      *time.Location
@@ -90,6 +95,9 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		opt.MaxBackdate = model.DefaultMaxBackdate
 	}
 	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer, maxBackdate: opt.MaxBackdate}
+	if IsPostgres(opt.Path) {
+		return s.openPostgres(ctx, opt)
+	}
 	var err error
 	if s.w, err = openSQLite(opt.Path, false, 1, opt.Hooks); err != nil {
 		return nil, err
@@ -146,7 +154,11 @@ func openSQLite(path string, readOnly bool, conns int, hooks []bun.QueryHook) (*
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations.SQLite, "sqlite")
+	fsys, dir := fs.FS(migrations.SQLite), "sqlite"
+	if s.isPostgres() {
+		fsys, dir = migrations.Postgres, "postgres"
+	}
+	sub, err := fs.Sub(fsys, dir)
 	if err != nil {
 		return err
 	}
@@ -223,9 +235,10 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in a write transaction on the writer connection.
+// inTx runs fn in a write transaction on the writer connection, retrying
+// it when PostgreSQL asks to (runTx).
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.w.RunInTx(ctx, nil, fn)
+	return runTx(ctx, s.w, nil, fn)
 }
 
 // isUnique reports whether err is a unique-constraint violation on SQLite or

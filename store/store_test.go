@@ -2,22 +2,23 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
+	"github.com/reimburse/reimburse/store/storetest"
 )
 
 // testNow is the pinned clock of store tests.
 var testNow = time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC)
 
-// MustOpen opens a store on a new SQLite file in a temp dir, with the clock
-// pinned at testNow, and closes it when the test ends.
+// MustOpen opens a store on a new database of the dialect under test (a
+// SQLite file in a temp dir, or a PostgreSQL schema: storetest.DB), with the
+// clock pinned at testNow, and closes it when the test ends.
 func MustOpen(tb testing.TB, opts ...func(*store.Options)) *store.Store {
 	tb.Helper()
-	opt := store.Options{Path: filepath.Join(tb.TempDir(), "test.db"), Now: func() time.Time { return testNow }}
+	opt := store.Options{Path: storetest.DB(tb), Now: func() time.Time { return testNow }}
 	for _, o := range opts {
 		o(&opt)
 	}

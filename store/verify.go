@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 
@@ -30,7 +29,7 @@ func (d RollupDiff) String() string {
 // snapshot, and returns the rows that differ (none when all is well).
 func (s *Store) VerifyRollups(ctx context.Context) ([]RollupDiff, error) {
 	var diffs []RollupDiff
-	err := s.r.RunInTx(ctx, &sql.TxOptions{ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
+	err := s.r.RunInTx(ctx, s.readTx(), func(ctx context.Context, tx bun.Tx) error {
 		var raw, rolled []rollupRow
 		if err := tx.NewSelect().Table("events").
 			ColumnExpr("month, caregiver_id, event_type_id, status, COUNT(*) AS event_count, SUM(amount) AS amount").

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// IsPostgres reports whether a database name (Options.Path, --db) is a
+// PostgreSQL URL (postgres:// or postgresql://) rather than a SQLite file.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// Redact returns a database name fit for logs and error messages: a
+// PostgreSQL URL loses its password, a SQLite path is returned as is.
+func Redact(db string) string {
+	if !IsPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// DefaultPostgresConns is the pool size on PostgreSQL when Options.MaxConns
+// is 0, before the max(…, NumCPU*2) below: enough to keep a server's
+// handlers busy while each transaction waits on the network, small enough
+// that several servers share one PostgreSQL's max_connections (default 100).
+const DefaultPostgresConns = 16
+
+// postgresLockID is the advisory lock that serializes migrations and the
+// meta check when several servers start on one database at once. It is
+// arbitrary but fixed: the first bytes of "reimburse" as an integer.
+const postgresLockID = 0x7265696d62757273
+
+// openPostgres opens one pool for readers and writers: PostgreSQL has no
+// single-writer limit, and correctness under concurrent writers comes from
+// row locks, conditional updates and upserts with increments, with the
+// transaction helper retrying serialization failures and deadlocks.
+func (s *Store) openPostgres(ctx context.Context, opt Options) (*Store, error) {
+	conns := opt.MaxConns
+	if conns <= 0 {
+		conns = max(DefaultPostgresConns, 2*runtime.NumCPU())
+	}
+	dsn, err := postgresDSN(opt.Path)
+	if err != nil {
+		return nil, err
+	}
+	sqldb, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", Redact(opt.Path), err)
+	}
+	sqldb.SetMaxOpenConns(conns)
+	sqldb.SetMaxIdleConns(conns)
+	// Recycle connections now and then so that a failover, a DNS change or
+	// a pgbouncer rebalance reaches every one of them.
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	sqldb.SetConnMaxLifetime(30 * time.Minute)
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", Redact(opt.Path), err)
+	}
+	db := bun.NewDB(sqldb, pgdialect.New())
+	for _, h := range opt.Hooks {
+		db.AddQueryHook(h)
+	}
+	s.w, s.r = db, db
+	if err := s.setUpPostgres(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// setUpPostgres migrates and checks the meta table while holding a session
+// advisory lock, so that servers starting together neither race on
+// CREATE TABLE nor record different zones.
+func (s *Store) setUpPostgres(ctx context.Context) error {
+	conn, err := s.w.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: lock for migrations: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(postgresLockID)); err != nil {
+		return fmt.Errorf("store: lock for migrations: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(postgresLockID)) //nolint:errcheck // closing the session releases it too
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	return s.checkMeta(ctx)
+}
+
+// postgresDSN adds pgx defaults to a URL unless it sets them: the "exec"
+// query mode runs each statement in one round trip with an unnamed
+// statement. bun formats arguments into the SQL text, so pgx's default of
+// preparing and caching every distinct statement would cost a second round
+// trip per query and churn the cache without ever reusing an entry, and it
+// does not work through pgbouncer in transaction mode.
+func postgresDSN(db string) (string, error) {
+	u, err := url.Parse(db)
+	if err != nil {
+		return "", fmt.Errorf("store: %s is not a valid PostgreSQL URL", Redact(db))
+	}
+	q := u.Query()
+	if !q.Has("default_query_exec_mode") {
+		q.Set("default_query_exec_mode", "exec")
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// isPostgres reports whether the store runs on PostgreSQL.
+func (s *Store) isPostgres() bool { return s.w.Dialect().Name() == dialect.PG }
+
+// Dialect names the database the store runs on: "sqlite" or "postgres".
+func (s *Store) Dialect() string {
+	if s.isPostgres() {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// forUpdate locks the selected rows until the transaction ends on
+// PostgreSQL, so that a read-then-write sees the rows as they are when it
+// writes. SQLite has no row locks and needs none: its one writer connection
+// serializes write transactions.
+func (s *Store) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
+	if s.isPostgres() {
+		return q.For("UPDATE")
+	}
+	return q
+}
+
+// readTx is the options of a read-only transaction that must see one
+// snapshot across its statements. SQLite's read transactions always do;
+// PostgreSQL's default READ COMMITTED takes a new snapshot per statement,
+// so multi-statement reads (a report's rollups and edge months, verify's
+// recount and rollups) ask for REPEATABLE READ, which for a read-only
+// transaction never fails with a serialization error.
+func (s *Store) readTx() *sql.TxOptions {
+	if s.isPostgres() {
+		return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+	}
+	return &sql.TxOptions{ReadOnly: true}
+}

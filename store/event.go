@@ -67,6 +67,22 @@ func findEvent(ctx context.Context, db bun.IDB, id int64) (*model.Event, error) 
 	return &e, nil
 }
 
+// lockEvent reads an event for a write that depends on its status: on
+// PostgreSQL the row stays locked until the transaction ends, so a
+// concurrent void or payout waits and then sees the new status.
+func (s *Store) lockEvent(ctx context.Context, tx bun.Tx, id int64) (*model.Event, error) {
+	var row eventRow
+	err := s.forUpdate(tx.NewSelect().Model(&row).Where("id = ?", id)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, model.Errorf(model.ENotFound, "event %d not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: find event: %w", err)
+	}
+	e := row.model()
+	return &e, nil
+}
+
 // FindEvents returns up to p.First events matching f, ordered by
 // (occurredAt, id), after the cursor, and whether more follow. It pages by
 // keyset, never by OFFSET, so deep pages cost what the first one does.
@@ -119,7 +135,7 @@ func (s *Store) VoidEvent(ctx context.Context, by model.Principal, id int64, rea
 	}
 	var e *model.Event
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		cur, err := findEvent(ctx, tx, id)
+		cur, err := s.lockEvent(ctx, tx, id)
 		if err != nil {
 			if model.ErrorCode(err) == model.ENotFound {
 				return &model.Error{Code: model.ENotFound, Field: "id", Message: fmt.Sprintf("event %d not found", id)}
@@ -130,12 +146,17 @@ func (s *Store) VoidEvent(ctx context.Context, by model.Principal, id int64, rea
 			return &model.Error{Code: model.EConflict, Field: "id", Message: fmt.Sprintf("event %d is %s; only PENDING events can be voided", id, cur.Status)}
 		}
 		now := micros(s.Now())
-		_, err = tx.NewUpdate().Table("events").
+		res, err := tx.NewUpdate().Table("events").
 			Set("status = ?", model.StatusVoided).Set("voided_at = ?", now).
 			Set("voided_by = ?", by.TokenID).Set("void_reason = ?", reason).
 			Where("id = ? AND status = ?", id, model.StatusPending).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("store: void event: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			// Unreachable while the row is locked, but the rollups must
+			// never move for an event that did not change.
+			return &model.Error{Code: model.EConflict, Field: "id", Message: fmt.Sprintf("event %d changed concurrently; only PENDING events can be voided", id)}
 		}
 		d := rollupDeltas{}
 		d.add(int32(cur.Month), cur.CaregiverID, cur.EventTypeID, model.StatusPending, -1, -int64(cur.Amount))

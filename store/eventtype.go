@@ -43,6 +43,9 @@ func (s *Store) CreateEventType(ctx context.Context, in model.NewEventType) (*mo
 		now := micros(s.Now())
 		row := eventTypeRow{Code: in.Code, Name: in.Name, CreatedAt: now}
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+			if isUnique(err) { // created concurrently since the check (PostgreSQL)
+				return &model.Error{Code: model.EConflict, Field: "code", Message: fmt.Sprintf("an event type with code %q already exists", in.Code)}
+			}
 			return fmt.Errorf("store: create event type: %w", err)
 		}
 		p := priceRow{EventTypeID: row.ID, Amount: int64(in.Price), EffectiveFrom: optMicros(in.EffectiveFrom), CreatedAt: now}

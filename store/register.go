@@ -167,7 +167,11 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 		chunk := rows[start:min(start+insertChunk, len(rows))]
 		if _, err := tx.NewInsert().Model(&chunk).Returning("id").Exec(ctx); err != nil {
 			if isUnique(err) {
-				return nil, 0, model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")
+				// A concurrent transaction (PostgreSQL) committed one of
+				// these keys after we looked: run the whole transaction
+				// again, which finds the winner's event and returns it (same
+				// payload) or EConflict (another payload).
+				return nil, 0, retryError{model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")}
 			}
 			return nil, 0, fmt.Errorf("store: insert events: %w", err)
 		}

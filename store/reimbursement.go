@@ -61,10 +61,16 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 	}
 	var out *model.Reimbursement
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Locked in id order on PostgreSQL, so that a concurrent void or
+		// payout of the same events waits for this one and then sees them
+		// REIMBURSED, and two payouts lock shared events in one order.
 		var rows []eventRow
-		if err := tx.NewSelect().Model(&rows).Column("id", "status", "amount", "month", "caregiver_id", "event_type_id").Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		q := tx.NewSelect().Model(&rows).Column("id", "status", "amount", "month", "caregiver_id", "event_type_id").
+			Where("id IN (?)", bun.In(ids)).OrderExpr("id")
+		if err := s.forUpdate(q).Scan(ctx); err != nil {
 			return fmt.Errorf("store: find events to reimburse: %w", err)
 		}
+		var errs model.Errors
 		byID := make(map[int64]eventRow, len(rows))
 		for _, r := range rows {
 			byID[r.ID] = r
@@ -86,11 +92,27 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 		if len(errs) > 0 {
 			return errs
 		}
-		var err error
-		out, err = s.reimburse(ctx, tx, by, int64(len(ids)), total, d, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		row, err := s.newPayout(ctx, tx, by, int64(len(ids)), total)
+		if err != nil {
+			return err
+		}
+		n, err := markReimbursed(ctx, tx, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
 			return q.Where("id IN (?)", bun.In(ids))
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		if n != int64(len(ids)) {
+			// Unreachable while the rows are locked; checked so that the
+			// rollups never move for events that did not change.
+			return model.Errorf(model.EConflict, "%d of the %d events changed concurrently; only PENDING events can be reimbursed", int64(len(ids))-n, len(ids))
+		}
+		if err := applyRollups(ctx, tx, d); err != nil {
+			return err
+		}
+		r := row.model()
+		out = &r
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -122,23 +144,47 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 			}
 			return q
 		}
-		d, err := pendingDeltas(ctx, tx, where)
+		// The update decides which events the payout takes, in one
+		// statement: on PostgreSQL it waits for rows a concurrent write
+		// holds and skips those that are no longer PENDING, and events
+		// committed after it started stay PENDING. The sums are then read
+		// back from the events that now link to the payout.
+		row, err := s.newPayout(ctx, tx, by, 0, 0)
 		if err != nil {
 			return err
 		}
-		var n, total int64
-		for k, v := range d {
-			if k.status == model.StatusReimbursed {
-				n, total = n+v[0], total+v[1]
-			}
+		n, err := markReimbursed(ctx, tx, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+			return where(q.QueryBuilder()).Unwrap().(*bun.UpdateQuery)
+		})
+		if err != nil {
+			return err
 		}
 		if n == 0 {
 			return model.Invalid("through", "no PENDING events through %s for the given caregivers", through)
 		}
-		out, err = s.reimburse(ctx, tx, by, n, total, d, func(q *bun.UpdateQuery) *bun.UpdateQuery {
-			return where(q.QueryBuilder()).Unwrap().(*bun.UpdateQuery)
+		d, err := pendingDeltas(ctx, tx, func(q bun.QueryBuilder) bun.QueryBuilder {
+			return q.Where("reimbursement_id = ?", row.ID)
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		for k, v := range d {
+			if k.status == model.StatusReimbursed {
+				row.EventCount, row.Total = row.EventCount+v[0], row.Total+v[1]
+			}
+		}
+		if row.EventCount != n {
+			return fmt.Errorf("store: payout %d links %d events, marked %d", row.ID, row.EventCount, n)
+		}
+		if _, err := tx.NewUpdate().Model(&row).Column("event_count", "total").WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("store: total payout: %w", err)
+		}
+		if err := applyRollups(ctx, tx, d); err != nil {
+			return err
+		}
+		r := row.model()
+		out = &r
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -147,28 +193,32 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 	return out, nil
 }
 
-// reimburse records a payout of n events totalling total and marks the
-// events that sel selects; it fails if the update touches another count.
-func (s *Store) reimburse(ctx context.Context, tx bun.Tx, by model.Principal, n, total int64, d rollupDeltas, sel func(*bun.UpdateQuery) *bun.UpdateQuery) (*model.Reimbursement, error) {
-	now := micros(s.Now())
-	row := reimbursementRow{CreatedAt: now, CreatedBy: by.TokenID, EventCount: n, Total: total}
+// newPayout inserts a payout of n events totalling total, made now.
+func (s *Store) newPayout(ctx context.Context, tx bun.Tx, by model.Principal, n, total int64) (reimbursementRow, error) {
+	row := reimbursementRow{CreatedAt: micros(s.Now()), CreatedBy: by.TokenID, EventCount: n, Total: total}
 	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
-		return nil, fmt.Errorf("store: create reimbursement: %w", err)
+		return row, fmt.Errorf("store: create reimbursement: %w", err)
 	}
+	return row, nil
+}
+
+// markReimbursed marks the events that sel selects and that are still
+// PENDING as reimbursed by the payout, and returns how many it marked: the
+// status condition makes a concurrent void or payout of the same event win
+// or lose as a whole, never both.
+func markReimbursed(ctx context.Context, tx bun.Tx, p reimbursementRow, sel func(*bun.UpdateQuery) *bun.UpdateQuery) (int64, error) {
 	q := tx.NewUpdate().Table("events").
-		Set("status = ?", model.StatusReimbursed).Set("reimbursed_at = ?", now).Set("reimbursement_id = ?", row.ID)
+		Set("status = ?", model.StatusReimbursed).Set("reimbursed_at = ?", p.CreatedAt).Set("reimbursement_id = ?", p.ID).
+		Where("status = ?", model.StatusPending)
 	res, err := sel(q).Exec(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("store: mark reimbursed: %w", err)
+		return 0, fmt.Errorf("store: mark reimbursed: %w", err)
 	}
-	if got, err := res.RowsAffected(); err != nil || got != n {
-		return nil, fmt.Errorf("store: reimbursed %d events, expected %d: %v", got, n, err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: mark reimbursed: %w", err)
 	}
-	if err := applyRollups(ctx, tx, d); err != nil {
-		return nil, err
-	}
-	r := row.model()
-	return &r, nil
+	return n, nil
 }
 
 // checkCaregivers returns EInvalid naming every id that is not a caregiver.

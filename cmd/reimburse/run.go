@@ -23,9 +23,11 @@ commands:
   token revoke   revoke a token by id
   seed           fill a database with synthetic, deterministic data
   verify         recount the monthly rollups from the events; non-zero exit on any difference
+  backup FILE    copy a live SQLite database to a new file (PostgreSQL: prints the pg_dump command)
 
 Every flag has an environment twin: --db is REIMBURSE_DB, --addr is
-REIMBURSE_ADDR, and so on. Run "reimburse COMMAND -h" for its flags.
+REIMBURSE_ADDR, and so on. --db is a SQLite file or a postgres:// URL.
+Run "reimburse COMMAND -h" for its flags.
 `
 
 // run is the whole program; main only calls it, and tests call it too.
@@ -48,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seedCmd(ctx, args, getenv, stdout, stderr)
 	case "verify":
 		return verifyCmd(ctx, args, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -62,10 +66,12 @@ type dbFlags struct {
 	db       string
 	timezone string
 	currency string
+	maxConns int
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.db, "db", "reimburse.db", "SQLite database file")
+	fs.StringVar(&f.db, "db", "reimburse.db", "SQLite database file, or a postgres://user@host:5432/db?sslmode=verify-full URL")
+	fs.IntVar(&f.maxConns, "db-max-conns", 0, "PostgreSQL: size of the connection pool (0: max(16, 2 x CPUs)); ignored for SQLite")
 	fs.StringVar(&f.timezone, "timezone", "UTC", "IANA time zone whose calendar months reports use; recorded when the database is created")
 	fs.StringVar(&f.currency, "currency", "SEK", "ISO 4217 currency of all amounts; recorded when the database is created")
 }
@@ -78,7 +84,10 @@ func (f *dbFlags) open(ctx context.Context, opts ...func(*store.Options)) (*stor
 	if len(f.currency) != 3 || strings.ToUpper(f.currency) != f.currency {
 		return nil, fmt.Errorf("--currency %q: expected a three-letter ISO 4217 code such as SEK", f.currency)
 	}
-	opt := store.Options{Path: f.db, TimeZone: loc, Currency: f.currency}
+	if f.maxConns < 0 {
+		return nil, fmt.Errorf("--db-max-conns %d: must not be negative", f.maxConns)
+	}
+	opt := store.Options{Path: f.db, TimeZone: loc, Currency: f.currency, MaxConns: f.maxConns}
 	for _, o := range opts {
 		o(&opt)
 	}
@@ -148,7 +157,7 @@ func migrateCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer s.Close()
-	fmt.Fprintln(stdout, "migrations applied to", f.db)
+	fmt.Fprintln(stdout, "migrations applied to", store.Redact(f.db))
 	return nil
 }
 

@@ -49,8 +49,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer s.Close()
-	wdb, rdb := s.DBs()
-	reg.MustRegister(collectors.NewDBStatsCollector(wdb, "writer"), collectors.NewDBStatsCollector(rdb, "reader"))
+	if wdb, rdb := s.DBs(); wdb == rdb { // PostgreSQL: one pool
+		reg.MustRegister(collectors.NewDBStatsCollector(wdb, "pool"))
+	} else {
+		reg.MustRegister(collectors.NewDBStatsCollector(wdb, "writer"), collectors.NewDBStatsCollector(rdb, "reader"))
+	}
 
 	// Bind first: the one-time token must not be printed by a run that then
 	// fails to listen.
@@ -98,7 +101,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", f.db, "timezone", s.Location().String(), "currency", s.Currency())
+	log.Info("listening", "addr", ln.Addr().String(), "db", store.Redact(f.db), "timezone", s.Location().String(), "currency", s.Currency())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

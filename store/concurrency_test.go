@@ -331,3 +331,38 @@ func id0(evs []model.Event) int64 {
 	}
 	return evs[0].ID
 }
+
+// TestEnsureAdminTokenRace: servers starting together on one empty
+// database print one first ADMIN token between them, not one each.
+func TestEnsureAdminTokenRace(t *testing.T) {
+	eachDialect(t, func(t *testing.T, path string) {
+		s := MustOpen(t, withPath(path))
+		secrets := make([]string, 8)
+		errs := make([]error, len(secrets))
+		var wg sync.WaitGroup
+		for i := range secrets {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				secrets[i], errs[i] = s.EnsureAdminToken(t.Context())
+			}()
+		}
+		wg.Wait()
+		made := 0
+		for i := range secrets {
+			if errs[i] != nil {
+				t.Fatal(errs[i])
+			}
+			if secrets[i] != "" {
+				made++
+			}
+		}
+		toks, err := s.FindTokens(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if made != 1 || len(toks) != 1 {
+			t.Fatalf("%d secrets printed, %d tokens stored; want 1 and 1", made, len(toks))
+		}
+	})
+}

@@ -161,3 +161,18 @@ func (s *Store) readTx() *sql.TxOptions {
 	}
 	return &sql.TxOptions{ReadOnly: true}
 }
+
+// lockSetup serializes one-time setup transactions, such as making the
+// first ADMIN token, between servers that start together on one PostgreSQL
+// database: a transaction-scoped advisory lock, so the second waits and
+// then sees the first one's token. SQLite's one writer already serializes
+// them.
+func (s *Store) lockSetup(ctx context.Context, tx bun.Tx) error {
+	if !s.isPostgres() {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(postgresLockID)); err != nil {
+		return fmt.Errorf("store: setup lock: %w", err)
+	}
+	return nil
+}

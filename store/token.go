@@ -88,6 +88,9 @@ func (s *Store) createToken(ctx context.Context, db bun.IDB, in model.NewToken) 
 func (s *Store) EnsureAdminToken(ctx context.Context) (string, error) {
 	var secret string
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.lockSetup(ctx, tx); err != nil {
+			return err
+		}
 		n, err := tx.NewSelect().Table("tokens").Count(ctx)
 		if err != nil || n > 0 {
 			return err

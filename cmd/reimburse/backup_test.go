@@ -48,7 +48,8 @@ func TestBackupWhileWriting(t *testing.T) {
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	var writeErr error
+	var writeErr error // read after wg.Wait; failed says so meanwhile
+	var failed atomic.Bool
 	go func() {
 		defer wg.Done()
 		for i := 0; ; i++ {
@@ -63,25 +64,27 @@ func TestBackupWhileWriting(t *testing.T) {
 			}
 			if _, err := live.RegisterEvents(ctx, by, ins); err != nil {
 				writeErr = err
+				failed.Store(true)
 				return
 			}
 			registered.Add(backupBatch)
 			if i%10 == 9 {
 				if _, err := live.ReimbursePending(ctx, by, nil, model.MonthOf(now, time.UTC).Prev()); err != nil && model.ErrorCode(err) != model.EInvalid {
 					writeErr = err
+					failed.Store(true)
 					return
 				}
 			}
 		}
 	}()
-	for registered.Load() < 300*backupBatch {
+	for registered.Load() < 300*backupBatch && !failed.Load() {
 		time.Sleep(time.Millisecond)
 	}
 	before := registered.Load()
 	out, stderr, err := runCmd(t, nil, "backup", dest, "--db", db)
 	after := registered.Load()
 	// Let the writer run on after the copy, so the copy is a strict prefix.
-	for registered.Load() < after+20*backupBatch && writeErr == nil {
+	for registered.Load() < after+20*backupBatch && !failed.Load() {
 		time.Sleep(time.Millisecond)
 	}
 	close(stop)

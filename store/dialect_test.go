@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/reimburse/reimburse/model"
@@ -87,6 +88,28 @@ func TestPostgres(t *testing.T) {
 	}
 	if n := countEvents(t, s); n != 3 {
 		t.Fatalf("%d events after reopening, want 3", n)
+	}
+}
+
+// TestPostgresOpenTogether starts several stores on one empty database at
+// once, as servers behind a load balancer do: the advisory lock lets one
+// migrate while the others wait, and all of them open.
+func TestPostgresOpenTogether(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	errs := make([]error, 6)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = openAt(t, url)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -59,6 +59,7 @@ func (s *Store) openPostgres(ctx context.Context, opt Options) (*Store, error) {
 	if conns <= 0 {
 		conns = max(DefaultPostgresConns, 2*runtime.NumCPU())
 	}
+	conns = max(conns, 2) // setUpPostgres holds one connection while it works on another
 	dsn, err := postgresDSN(opt.Path)
 	if err != nil {
 		return nil, err
@@ -89,19 +90,22 @@ func (s *Store) openPostgres(ctx context.Context, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// setUpPostgres migrates and checks the meta table while holding a session
+// setUpPostgres migrates and checks the meta table while holding an
 // advisory lock, so that servers starting together neither race on
-// CREATE TABLE nor record different zones.
+// CREATE TABLE nor record different zones. The lock belongs to a
+// transaction held open on a connection of its own (the work runs on
+// others), not to a session, so that it is released on every path, also
+// through pgbouncer in transaction mode, which would hand a session lock's
+// unlock to another server connection.
 func (s *Store) setUpPostgres(ctx context.Context) error {
-	conn, err := s.w.DB.Conn(ctx)
+	lock, err := s.w.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: lock for migrations: %w", err)
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(postgresLockID)); err != nil {
+	defer lock.Rollback() //nolint:errcheck // ending the transaction is what releases the lock
+	if _, err := lock.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(postgresLockID)); err != nil {
 		return fmt.Errorf("store: lock for migrations: %w", err)
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(postgresLockID)) //nolint:errcheck // closing the session releases it too
 	if err := s.migrate(ctx); err != nil {
 		return err
 	}

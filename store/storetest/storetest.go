@@ -95,8 +95,11 @@ func PostgresURL(tb testing.TB) string {
 	q := u.Query()
 	q.Set("search_path", schema) // pgx sends unknown parameters as session settings
 	// Commits need not wait for the WAL flush: a test database need not
-	// survive a crash of its server, and the suites run several times faster.
-	q.Set("synchronous_commit", "off")
+	// survive a crash of its server, and the suites run faster. A URL that
+	// sets it (benchmarks: synchronous_commit=on) wins.
+	if !q.Has("synchronous_commit") {
+		q.Set("synchronous_commit", "off")
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -51,6 +51,7 @@ type Store struct {
 	currency string
 	now      func() time.Time
 	obs      Observer
+	bounds   boundsCache
 	// migrations is how many migrations this binary knows.
 	migrations int
 }
@@ -81,6 +82,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if s.w, err = openSQLite(opt.Path, false, 1, opt.Hooks); err != nil {
 		return nil, err
 	}
+	s.w.AddQueryHook(boundsInvalidator{&s.bounds})
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		return nil, err

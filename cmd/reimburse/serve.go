@@ -25,11 +25,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	f.register(fs)
 	addr := fs.String("addr", ":8080", "listen address (host:port; port 0 picks a free one)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
+	var lf limitFlags
+	lf.register(fs)
 	pos, err := parse(fs, args, getenv)
 	if err != nil {
 		return err
 	}
 	if err := noArgs("serve", pos); err != nil {
+		return err
+	}
+	limits, err := lf.limits()
+	if err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, *logFormat)
@@ -63,10 +69,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	mux := http.NewServeMux()
-	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics}
+	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics, ComplexityLimit: lf.complexity, Limits: limits}
 	mux.Handle("/graphql", graph.New(gopt))
 	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(gopt))
-	mux.Handle("GET /{$}", playground.Handler("Reimburse", "/graphql"))
+	if lf.playground {
+		mux.Handle("GET /{$}", playground.Handler("Reimburse", "/graphql"))
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -88,10 +96,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ReadTimeout:       readTimeout,
+		// From the end of the headers: reading the body, the handler (cut
+		// at the request timeout) and writing the response.
+		WriteTimeout: readTimeout + limits.RequestTimeout + 30*time.Second,
+		IdleTimeout:  120 * time.Second,
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", f.db, "timezone", s.Location().String(), "currency", s.Currency())
 
@@ -117,3 +127,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // shutdownGrace is how long in-flight requests may run after a signal.
 const shutdownGrace = 20 * time.Second
+
+// readTimeout bounds reading a request, headers and body.
+const readTimeout = 60 * time.Second

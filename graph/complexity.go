@@ -19,9 +19,9 @@ import (
 // a scalar or enum field 0 (it is part of an object already paid for),
 // except:
 //   - connections (Query.events, Query.caregivers, Reimbursement.events)
-//     cost 1 + first x their selection: first defaults to 50 and is clamped
-//     to 0..1000 as the resolvers do (a larger first fails there, with
-//     BAD_USER_INPUT naming it);
+//     cost 1 + first x their selection: first defaults to 50 and counts as
+//     1..1000 (a larger first fails in the resolver, with BAD_USER_INPUT
+//     naming it, which is clearer than a cost error);
 //   - lists without a size argument (eventTypes, EventType.prices) count
 //     their selection once: both are short, admin-made lists;
 //   - registerEvents is not multiplied by len(inputs): the batch is capped at

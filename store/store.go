@@ -58,6 +58,7 @@ type Store struct {
 	obs      Observer
 	// maxBackdate bounds the age of events CAREGIVER tokens register.
 	maxBackdate time.Duration
+	bounds      boundsCache
 	// migrations is how many migrations this binary knows.
 	migrations int
 }
@@ -94,6 +95,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if s.w, err = openSQLite(opt.Path, false, 1, opt.Hooks); err != nil {
 		return nil, err
 	}
+	s.w.AddQueryHook(boundsInvalidator{&s.bounds})
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		return nil, err

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -46,22 +45,6 @@ func newEvents(ctx context.Context, ins []gqlmodel.RegisterEventInput) ([]model.
 		}
 	}
 	return out, errs.Err()
-}
-
-// unindex strips the "[0]" item prefix the store puts on the fields of a
-// one-item batch, for registerEvent's single input.
-func unindex(err error) error {
-	var list model.Errors
-	if !errors.As(err, &list) {
-		return err
-	}
-	out := make(model.Errors, len(list))
-	for i, e := range list {
-		c := *e
-		c.Field = strings.TrimPrefix(strings.TrimPrefix(c.Field, "[0]"), ".")
-		out[i] = &c
-	}
-	return out
 }
 
 // eventConnection pages events and prefetches, in one query each, the types,

@@ -94,11 +94,8 @@ func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.Reg
 	if err != nil {
 		return nil, fail(ctx, "input", err)
 	}
-	evs, err := r.Store.RegisterEvents(ctx, principalFrom(ctx), []model.NewEvent{in})
-	if err != nil {
-		return nil, fail(ctx, "input", unindex(err))
-	}
-	return &evs[0], nil
+	e, err := r.Store.RegisterEvent(ctx, principalFrom(ctx), in)
+	return e, fail(ctx, "input", err)
 }
 
 // RegisterEvents is the resolver for the registerEvents field.

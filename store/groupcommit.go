@@ -121,6 +121,7 @@ type groupCommitter struct {
 	opt     GroupCommitOptions
 	reqs    chan *registerReq // unbuffered: a request is either taken or still the caller's
 	queued  atomic.Int64      // callers waiting to hand over a request
+	taken   atomic.Int64      // requests received, ever
 	quit    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
@@ -172,12 +173,7 @@ func (g *groupCommitter) run() {
 		select {
 		case r := <-g.reqs:
 			batch := g.collect(append(buf[:0], r), expect)
-			g.commit(ctx, batch)
-			// The callers just answered are likely to come back (clients
-			// that register one event after another), and those who queued
-			// during the commit are waiting: together they are how many
-			// the next batch can expect.
-			expect = len(batch) + int(g.queued.Load())
+			expect = g.commit(ctx, batch)
 			clear(buf[:cap(buf)])
 		case <-g.quit:
 			return
@@ -185,11 +181,17 @@ func (g *groupCommitter) run() {
 	}
 }
 
+// took counts a request received.
+func (g *groupCommitter) took() {
+	g.queued.Add(-1)
+	g.taken.Add(1)
+}
+
 // take receives one request that is already being handed over, if any.
 func (g *groupCommitter) take() (*registerReq, bool) {
 	select {
 	case r := <-g.reqs:
-		g.queued.Add(-1)
+		g.took()
 		return r, true
 	default:
 		return nil, false
@@ -202,7 +204,7 @@ func (g *groupCommitter) take() (*registerReq, bool) {
 // nobody), and a crowd fills each batch without waiting out the bound. A
 // batch never exceeds MaxBatch.
 func (g *groupCommitter) collect(batch []*registerReq, expect int) []*registerReq {
-	g.queued.Add(-1) // the first request, taken by run
+	g.took() // the first request, received by run
 	for len(batch) < g.opt.MaxBatch {
 		r, ok := g.take()
 		if !ok {
@@ -223,7 +225,7 @@ func (g *groupCommitter) collect(batch []*registerReq, expect int) []*registerRe
 	for len(batch) < target {
 		select {
 		case r := <-g.reqs:
-			g.queued.Add(-1)
+			g.took()
 			batch = append(batch, r)
 		case <-timer.C:
 			return batch
@@ -236,7 +238,12 @@ func (g *groupCommitter) collect(batch []*registerReq, expect int) []*registerRe
 
 // commit runs one batch and answers every request in it. Requests whose
 // caller has already given up are answered with ctx.Err() and left out.
-func (g *groupCommitter) commit(ctx context.Context, batch []*registerReq) {
+// It returns how many callers the next batch can expect: those just
+// answered are likely to come back (clients that register one event after
+// another), and those who queued during the commit are waiting. They are
+// counted before anyone is answered, so that a caller who comes back at
+// once is not counted twice.
+func (g *groupCommitter) commit(ctx context.Context, batch []*registerReq) (expect int) {
 	live := batch[:0:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -252,6 +259,7 @@ func (g *groupCommitter) commit(ctx context.Context, batch []*registerReq) {
 				r.ev, r.err = model.Event{}, err
 			}
 		}
+		expect = len(batch) + int(g.queued.Load())
 		for _, r := range batch {
 			close(r.done)
 		}
@@ -259,4 +267,5 @@ func (g *groupCommitter) commit(ctx context.Context, batch []*registerReq) {
 	if len(live) > 0 {
 		g.s.commitGroup(ctx, live)
 	}
+	return 0 // set by the deferred function
 }

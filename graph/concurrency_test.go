@@ -103,7 +103,9 @@ const registerOp = `mutation($in: RegisterEventInput!) { registerEvent(input: $i
 func readReports(ctx context.Context, c *httpClient, errs *errorLog, who string) {
 	const q = `{ report { totals { eventCount amount { amount } } months { month caregivers { caregiver { id name } totals { eventCount pending { amount } reimbursed { amount } } byEventType { eventType { code } totals { eventCount } } } } } }`
 	for n := 0; n < maxOps && ctx.Err() == nil; n++ {
-		var out struct{ Report struct{ Totals struct{ EventCount int } } }
+		var out struct {
+			Report struct{ Totals struct{ EventCount int } }
+		}
 		if err := c.do(ctx, q, nil, &out); err != nil && ctx.Err() == nil {
 			errs.add(who, err)
 		}

@@ -48,6 +48,7 @@ func BenchmarkRegisterConcurrent(b *testing.B) {
 			var next atomic.Int64
 			var failed atomic.Value
 			var wg sync.WaitGroup
+			cpu0 := cpuTime(b)
 			b.ResetTimer()
 			for range benchClients {
 				wg.Go(func() {
@@ -69,10 +70,12 @@ func BenchmarkRegisterConcurrent(b *testing.B) {
 			}
 			wg.Wait()
 			b.StopTimer()
+			cpu := cpuTime(b) - cpu0
 			if err, _ := failed.Load().(error); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-us/event")
 		})
 	}
 }

@@ -8,9 +8,10 @@ package store
 // transaction therefore tops out near 2,800/s however many clients send
 // them, with the CPU mostly idle. Sharing one transaction, and so one
 // fsync, among the registrations that arrive together multiplies that
-// rate by the batch size until the CPU becomes the bound, and keeps every
-// acknowledged event durable: a caller is answered only after the commit
-// that holds its event.
+// rate by the batch size until the writer's serial statement time becomes
+// the bound (12-15x with 32 clients, see docs/BENCHMARKS.md), and keeps
+// every acknowledged event durable: a caller is answered only after the
+// commit that holds its event.
 //
 // One goroutine, the group committer, owns the batching. RegisterEvent
 // hands it a request over an unbuffered channel and waits; the committer
@@ -204,7 +205,7 @@ func (g *groupCommitter) take() (*registerReq, bool) {
 // nobody), and a crowd fills each batch without waiting out the bound. A
 // batch never exceeds MaxBatch.
 func (g *groupCommitter) collect(batch []*registerReq, expect int) []*registerReq {
-	g.took() // the first request, received by run
+	g.took() // the first request, which run received
 	for len(batch) < g.opt.MaxBatch {
 		r, ok := g.take()
 		if !ok {

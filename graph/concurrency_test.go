@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -65,9 +66,24 @@ func (c *httpClient) do(ctx context.Context, query string, vars map[string]any, 
 		return fmt.Errorf("status %d: %w", res.StatusCode, err)
 	}
 	if res.StatusCode != http.StatusOK || len(payload.Errors) > 0 {
-		return fmt.Errorf("status %d: %+v", res.StatusCode, payload.Errors)
+		return &responseError{status: res.StatusCode, errs: payload.Errors}
 	}
 	return json.Unmarshal(payload.Data, out)
+}
+
+// responseError is a response with GraphQL errors or a non-200 status.
+type responseError struct {
+	status int
+	errs   []gqlError
+}
+
+func (e *responseError) Error() string { return fmt.Sprintf("status %d: %+v", e.status, e.errs) }
+
+// is reports whether err is exactly one GraphQL error with code and field.
+func is(err error, code, field string) bool {
+	var re *responseError
+	return errors.As(err, &re) && re.status == http.StatusOK && len(re.errs) == 1 &&
+		re.errs[0].Extensions.Code == code && re.errs[0].Extensions.Field == field
 }
 
 // errorLog collects the errors clients saw.
@@ -180,8 +196,9 @@ func checkDatabase(t *testing.T, e *env, want map[int64]model.EventStatus) {
 
 // TestConcurrentWriters runs 16 clients registering single events and 4
 // reading reports over HTTP at once, for a bounded time: no error may
-// reach a client (in particular no SQLITE_BUSY), every acknowledged event
-// must be in the database exactly once, and the rollups must match.
+// reach a client (in particular no SQLITE_BUSY) but the ones its own bad
+// inputs earn, every acknowledged event must be in the database exactly
+// once, and the rollups must match.
 func TestConcurrentWriters(t *testing.T) {
 	e, cgs, types := concurrencyEnv(t)
 	c := newHTTPClient(t, e)
@@ -199,10 +216,24 @@ func TestConcurrentWriters(t *testing.T) {
 					"occurredAt":     testNow.Add(-time.Duration(w*maxOps+n) * 17 * time.Minute).Format(time.RFC3339),
 					"idempotencyKey": fmt.Sprintf("w%d-%d", w, n),
 				}
+				// Every fourth writer sends a bad event now and then: it
+				// must fail alone, with its own code and field, and its
+				// neighbours in the same commit must not notice.
+				bad := w%4 == 3 && n%5 == 0
+				if bad {
+					in["eventTypeId"] = "999"
+				}
 				var out struct{ RegisterEvent struct{ ID string } }
 				// The registration must not be cut off by the deadline:
 				// an acknowledged event is what the test counts.
-				if err := c.do(context.WithoutCancel(ctx), registerOp, map[string]any{"in": in}, &out); err != nil {
+				err := c.do(context.WithoutCancel(ctx), registerOp, map[string]any{"in": in}, &out)
+				switch {
+				case bad && is(err, "BAD_USER_INPUT", "input.eventTypeId"):
+					continue
+				case bad:
+					errs.add(fmt.Sprintf("writer %d", w), fmt.Errorf("bad event: got %v, want BAD_USER_INPUT on input.eventTypeId", err))
+					return
+				case err != nil:
 					errs.add(fmt.Sprintf("writer %d", w), err)
 					return
 				}

@@ -140,6 +140,8 @@ func TestMetrics(t *testing.T) {
 		`reimburse_requests_total{code="GRAPHQL_VALIDATION_FAILED",operation="Broken"} 1`,
 		`reimburse_requests_total{code="CONFLICT",operation="Twice"} 1`,
 		`reimburse_request_duration_seconds_count{operation="Reg"} 1`,
+		// registerEvent goes through group commit: one batch of one call.
+		`reimburse_group_commit_batch_size_count 1`,
 	)
 	// Unauthenticated requests are counted too.
 	e.get(t, "/graphql?query={eventTypes{id}}", "")

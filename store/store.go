@@ -45,6 +45,15 @@ type Options struct {
 	// not in the GraphQL layer, because the store owns the clock and reports
 	// it with every other bad item of a batch.
 	MaxBackdate time.Duration
+	// Synchronous is SQLite's synchronous setting for the writer: "FULL"
+	// (the default: every commit is fsynced, so an acknowledged write
+	// survives power loss) or "NORMAL" (in WAL mode the last commits before
+	// a power loss or OS crash may be lost, but the database never
+	// corrupts; an application crash loses nothing).
+	Synchronous string
+	// GroupCommit tunes how concurrent RegisterEvent calls share
+	// transactions; the zero value gives the defaults.
+	GroupCommit GroupCommitOptions
 }
 
 // Store is the database: one writer connection, so writers queue in Go
@@ -61,6 +70,9 @@ type Store struct {
 	bounds      boundsCache
 	// migrations is how many migrations this binary knows.
 	migrations int
+	// gc gathers concurrent single registrations into shared
+	// transactions; nil when group commit is off.
+	gc *groupCommitter
 }
 
 // Open opens (creating if needed) the database, applies migrations and
@@ -90,9 +102,16 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if opt.MaxBackdate == 0 {
 		opt.MaxBackdate = model.DefaultMaxBackdate
 	}
+	syncMode, err := synchronousMode(opt.Synchronous)
+	if err != nil {
+		return nil, err
+	}
+	gco, err := opt.GroupCommit.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer, maxBackdate: opt.MaxBackdate}
-	var err error
-	if s.w, err = openSQLite(opt.Path, false, 1, opt.Hooks); err != nil {
+	if s.w, err = openSQLite(opt.Path, false, 1, syncMode, opt.Hooks); err != nil {
 		return nil, err
 	}
 	s.w.AddQueryHook(boundsInvalidator{&s.bounds})
@@ -104,21 +123,38 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.w.Close()
 		return nil, err
 	}
-	if s.r, err = openSQLite(opt.Path, true, opt.ReadConns, opt.Hooks); err != nil {
+	if s.r, err = openSQLite(opt.Path, true, opt.ReadConns, syncMode, opt.Hooks); err != nil {
 		s.w.Close()
 		return nil, err
+	}
+	if gco.MaxBatch > 1 {
+		s.gc = newGroupCommitter(s, gco)
 	}
 	return s, nil
 }
 
+// synchronousMode validates Options.Synchronous. Only FULL and NORMAL are
+// offered: OFF can corrupt the database on power loss, and EXTRA adds
+// nothing over FULL in WAL mode.
+func synchronousMode(v string) (string, error) {
+	switch m := strings.ToUpper(strings.TrimSpace(v)); m {
+	case "":
+		return "FULL", nil
+	case "FULL", "NORMAL":
+		return m, nil
+	default:
+		return "", fmt.Errorf("store: synchronous %q: expected FULL or NORMAL", v)
+	}
+}
+
 // dsn puts every pragma in the connection string so that each pooled
 // connection gets them, not only the one a db.Exec happens to reach.
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, sync string) string {
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous("+sync+")")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -127,8 +163,8 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-func openSQLite(path string, readOnly bool, conns int, hooks []bun.QueryHook) (*bun.DB, error) {
-	sqldb, err := sql.Open("sqlite", dsn(path, readOnly))
+func openSQLite(path string, readOnly bool, conns int, sync string, hooks []bun.QueryHook) (*bun.DB, error) {
+	sqldb, err := sql.Open("sqlite", dsn(path, readOnly, sync))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -193,9 +229,31 @@ func (s *Store) checkMeta(ctx context.Context) error {
 	})
 }
 
-// Close closes both connections.
+// Close stops the group committer, which first commits the batch it holds
+// and fails the registrations still waiting to join one (ErrClosed), then
+// closes both connections. It may be called more than once.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.gc.stop()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Synchronous returns the writer's synchronous setting as SQLite reports
+// it: "FULL" or "NORMAL".
+func (s *Store) Synchronous(ctx context.Context) (string, error) {
+	var n int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&n); err != nil {
+		return "", fmt.Errorf("store: read synchronous: %w", err)
+	}
+	switch n {
+	case 1:
+		return "NORMAL", nil
+	case 2:
+		return "FULL", nil
+	default:
+		return fmt.Sprint(n), nil
+	}
 }
 
 // Location is the report time zone.

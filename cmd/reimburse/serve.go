@@ -22,8 +22,10 @@ import (
 // gracefully: in-flight requests get the request timeout plus shutdownSlack.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var f dbFlags
+	var wf writeFlags
 	fs := newFlagSet("serve", stderr)
 	f.register(fs)
+	wf.register(fs, true)
 	addr := fs.String("addr", ":8080", "listen address (host:port; port 0 picks a free one)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	maxBackdate := fs.Duration("max-backdate", model.DefaultMaxBackdate, "how old an event a CAREGIVER token may register, e.g. 720h (ADMIN and ACCOUNTANT: any age)")
@@ -47,10 +49,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *maxBackdate <= 0 {
 		return fmt.Errorf("--max-backdate %s: must be positive", *maxBackdate)
 	}
+	writeOpts, err := wf.options()
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := graph.NewMetrics(reg)
-	s, err := f.open(ctx, func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = *maxBackdate })
+	s, err := f.open(ctx, writeOpts, func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = *maxBackdate })
 	if err != nil {
 		return err
 	}
@@ -108,7 +114,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:  120 * time.Second,
 		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", f.db, "timezone", s.Location().String(), "currency", s.Currency())
+	mode, err := s.Synchronous(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "db", f.db, "timezone", s.Location().String(), "currency", s.Currency(),
+		"synchronous", mode, "group_commit_wait", wf.groupWait.String(), "group_commit_batch", wf.groupBatch)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

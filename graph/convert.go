@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -18,22 +17,6 @@ func orNull[T any](v *T, err error) (*T, error) {
 		return nil, nil
 	}
 	return v, err
-}
-
-// unindex strips the "[0]" item prefix the store puts on the fields of a
-// one-item batch, for registerEvent's single input.
-func unindex(err error) error {
-	var list model.Errors
-	if !errors.As(err, &list) {
-		return err
-	}
-	out := make(model.Errors, len(list))
-	for i, e := range list {
-		c := *e
-		c.Field = strings.TrimPrefix(strings.TrimPrefix(c.Field, "[0]"), ".")
-		out[i] = &c
-	}
-	return out
 }
 
 // eventConnection pages the events of f that the request's token may read

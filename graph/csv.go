@@ -131,7 +131,7 @@ func csvError(cfg Options, w http.ResponseWriter, r *http.Request, err error) {
 		id := RequestID(r.Context())
 		cfg.Logger.ErrorContext(r.Context(), "internal error", "request_id", id, "err", err)
 		infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeInternalError })
-		writeError(w, http.StatusInternalServerError, "internal error; quote request id "+id+" when reporting it", CodeInternalError, id, "")
+		writeError(w, http.StatusInternalServerError, internalMessage(r.Context(), id), CodeInternalError, id, "")
 		return
 	}
 	code := wireCode(me.Code)

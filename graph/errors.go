@@ -14,8 +14,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// The extensions.code values of client-caused errors. COMPLEXITY_LIMIT_EXCEEDED
-// and gqlparser's validation codes come from gqlgen itself.
+// The extensions.code values of client-caused errors. gqlparser's
+// validation codes come from gqlgen itself; CodeComplexity is the code of
+// gqlgen's complexity extension, which complexity.go replaces.
 const (
 	CodeBadUserInput  = "BAD_USER_INPUT"
 	CodeNotFound      = "NOT_FOUND"
@@ -23,6 +24,7 @@ const (
 	CodeUnauthent     = "UNAUTHENTICATED"
 	CodeForbidden     = "FORBIDDEN"
 	CodeRateLimited   = "RATE_LIMITED"
+	CodeComplexity    = "COMPLEXITY_LIMIT_EXCEEDED"
 	CodeInternalError = "INTERNAL_SERVER_ERROR"
 )
 
@@ -102,12 +104,27 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		id := RequestID(ctx)
 		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
 		return &gqlerror.Error{
-			Message:    "internal error; quote request id " + id + " when reporting it",
+			Message:    internalMessage(ctx, id),
 			Path:       gqlErr.Path,
 			Locations:  gqlErr.Locations,
 			Extensions: map[string]any{"code": CodeInternalError, "requestId": id},
 		}
 	}
+}
+
+// internalMessage is the whole message of an INTERNAL_SERVER_ERROR: the
+// request id and, when the request's deadline cut it, that (a timeout is
+// not a client error, but telling the client helps it ask for less).
+func internalMessage(ctx context.Context, id string) string {
+	if d, ok := timedOut(ctx); ok {
+		return fmt.Sprintf("the request exceeded the server's time limit of %s; ask for less (a shorter period, fewer caregivers, a smaller page) or retry later; quote request id %s when reporting it", d, id)
+	}
+	return "internal error; quote request id " + id + " when reporting it"
+}
+
+// complexityError is a COMPLEXITY_LIMIT_EXCEEDED error.
+func complexityError(format string, args ...any) *gqlerror.Error {
+	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": CodeComplexity}}
 }
 
 // inputField names the input an error concerns: the field a resolver gave,

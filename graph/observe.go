@@ -18,6 +18,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	events   *prometheus.CounterVec
+	groups   prometheus.Histogram
 
 	mu  sync.Mutex
 	ops map[string]bool // operation names seen, bounded by maxOperationLabels
@@ -44,9 +45,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "reimburse_events_total",
 			Help: "Events written, by action: registered, reimbursed, voided (committed writes only; idempotent replays excluded).",
 		}, []string{"action"}),
+		groups: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "reimburse_group_commit_batch_size",
+			Help:    "registerEvent calls that shared one group-commit transaction.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
+		}),
 		ops: map[string]bool{},
 	}
-	reg.MustRegister(m.requests, m.duration, m.events)
+	reg.MustRegister(m.requests, m.duration, m.events, m.groups)
 	for _, a := range []string{"registered", "reimbursed", "voided"} {
 		m.events.WithLabelValues(a)
 	}
@@ -58,6 +64,9 @@ func (m *Metrics) EventsRegistered(n int) { m.events.WithLabelValues("registered
 
 // EventsReimbursed implements store.Observer.
 func (m *Metrics) EventsReimbursed(n int) { m.events.WithLabelValues("reimbursed").Add(float64(n)) }
+
+// GroupCommitted implements store.Observer.
+func (m *Metrics) GroupCommitted(calls int) { m.groups.Observe(float64(calls)) }
 
 // EventsVoided implements store.Observer.
 func (m *Metrics) EventsVoided(n int) { m.events.WithLabelValues("voided").Add(float64(n)) }

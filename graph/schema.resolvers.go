@@ -120,11 +120,8 @@ func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.Reg
 	if bad != nil {
 		return nil, fail(ctx, "input", bad)
 	}
-	evs, err := r.Store.RegisterEvents(ctx, p, []model.NewEvent{in})
-	if err != nil {
-		return nil, fail(ctx, "input", unindex(err))
-	}
-	return &evs[0], nil
+	e, err := r.Store.RegisterEvent(ctx, p, in)
+	return e, fail(ctx, "input", err)
 }
 
 // RegisterEvents is the resolver for the registerEvents field.

@@ -19,9 +19,9 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// DefaultComplexityLimit bounds the cost of one operation (gqlgen's count:
-// one per selected field).
-const DefaultComplexityLimit = 1000
+// DefaultComplexityLimit bounds the cost of one operation: one per selected
+// field, connections multiplied by their page size (complexity.go).
+const DefaultComplexityLimit = 5000
 
 // Options hold what the GraphQL endpoint needs.
 type Options struct {
@@ -32,11 +32,15 @@ type Options struct {
 	ComplexityLimit int
 	// Metrics, when set, count requests and their latency.
 	Metrics *Metrics
+	// Limits are the request limits (limits.go); zero fields take defaults.
+	Limits
 }
 
 // New returns the /graphql handler: request id, bearer authentication,
 // per-request loaders, then gqlgen's executor with explicit transports, an
-// error presenter, a recover func and a complexity limit.
+// error presenter, a recover func, and the limits: body size, parser
+// tokens, depth, root fields, aliases, complexity, report cost, per-token
+// rate and a request deadline.
 func New(cfg Options) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -44,13 +48,20 @@ func New(cfg Options) http.Handler {
 	if cfg.ComplexityLimit == 0 {
 		cfg.ComplexityLimit = DefaultComplexityLimit
 	}
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: cfg.Store}, Directives: directives()}))
+	cfg.Limits = cfg.Limits.withDefaults()
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: cfg.Store}, Directives: directives(), Complexity: complexityRoot()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
-	srv.Use(extension.FixedComplexityLimit(cfg.ComplexityLimit))
+	srv.SetParserTokenLimit(cfg.MaxQueryTokens)
+	srv.SetValidationRulesFn(validationRules(cfg.Limits))
+	if cfg.DisableIntrospection {
+		srv.SetDisableSuggestion(true)
+	} else {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(&complexityLimit{store: cfg.Store, limit: cfg.ComplexityLimit, cellsLimit: cfg.MaxReportCells})
 	srv.SetErrorPresenter(presenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	srv.Use(opNameRecorder{})
@@ -62,10 +73,16 @@ func New(cfg Options) http.Handler {
 	return cfg.wrap("graphql", h)
 }
 
-// wrap adds what every API endpoint shares: request id, the request log line
-// and metrics, and bearer authentication.
+// wrap adds what every API endpoint shares, outermost first: request id,
+// the request log line and metrics, panic recovery, the request deadline,
+// the body cap, bearer authentication and the per-token rate limit.
 func (cfg Options) wrap(endpoint string, h http.Handler) http.Handler {
+	l := cfg.Limits.withDefaults()
+	h = rateLimit(l.RateLimiter, h)
 	h = authMiddleware(cfg.Store, cfg.Logger, h)
+	h = limitBody(l.MaxBodyBytes, h)
+	h = withDeadline(l.RequestTimeout, h)
+	h = recoverPanics(cfg.Logger, h)
 	h = observe(cfg.Logger, cfg.Metrics, endpoint, h)
 	return RequestIDMiddleware(h)
 }
@@ -139,7 +156,7 @@ func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Ha
 			id := RequestID(r.Context())
 			log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)
 			ri.set(func(ri *requestInfo) { ri.code = CodeInternalError })
-			writeError(w, http.StatusInternalServerError, "internal error; quote request id "+id+" when reporting it", CodeInternalError, id, "")
+			writeError(w, http.StatusInternalServerError, internalMessage(r.Context(), id), CodeInternalError, id, "")
 			return
 		}
 		ri.set(func(ri *requestInfo) { ri.tokenID = p.TokenID })

@@ -113,6 +113,24 @@ func TestPostgresOpenTogether(t *testing.T) {
 	}
 }
 
+// TestPostgresSynchronous: durability on PostgreSQL is the server's
+// synchronous_commit, which Synchronous reports; SQLite's NORMAL is
+// refused rather than silently ignored.
+func TestPostgresSynchronous(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	s, err := openAt(t, url, func(o *store.Options) { o.Synchronous = "FULL" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// storetest turns synchronous_commit off for speed.
+	if got, err := s.Synchronous(t.Context()); err != nil || got != "synchronous_commit=off" {
+		t.Fatalf("Synchronous = %q, %v", got, err)
+	}
+	if _, err := openAt(t, url, func(o *store.Options) { o.Synchronous = "NORMAL" }); err == nil || !strings.Contains(err.Error(), "synchronous_commit") {
+		t.Fatalf("NORMAL on PostgreSQL: %v, want a refusal naming synchronous_commit", err)
+	}
+}
+
 // TestMigrationsMirror keeps the dialects in step: every migration has a
 // twin of the same name in the other dialect.
 func TestMigrationsMirror(t *testing.T) {

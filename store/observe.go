@@ -8,6 +8,9 @@ type Observer interface {
 	EventsRegistered(n int)
 	EventsReimbursed(n int)
 	EventsVoided(n int)
+	// GroupCommitted is told the number of registerEvent calls that shared
+	// one group-commit transaction.
+	GroupCommitted(calls int)
 }
 
 type nopObserver struct{}
@@ -15,6 +18,7 @@ type nopObserver struct{}
 func (nopObserver) EventsRegistered(int) {}
 func (nopObserver) EventsReimbursed(int) {}
 func (nopObserver) EventsVoided(int)     {}
+func (nopObserver) GroupCommitted(int)   {}
 
 // DBs returns the writer and reader connection pools, for pool metrics.
 func (s *Store) DBs() (writer, reader *sql.DB) { return s.w.DB, s.r.DB }

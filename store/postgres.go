@@ -54,7 +54,10 @@ const postgresLockID = 0x7265696d62757273
 // single-writer limit, and correctness under concurrent writers comes from
 // row locks, conditional updates and upserts with increments, with the
 // transaction helper retrying serialization failures and deadlocks.
-func (s *Store) openPostgres(ctx context.Context, opt Options) (*Store, error) {
+func (s *Store) openPostgres(ctx context.Context, opt Options, gco GroupCommitOptions) (*Store, error) {
+	if m, err := synchronousMode(opt.Synchronous); err != nil || m != "FULL" {
+		return nil, fmt.Errorf("store: synchronous %q is a SQLite setting; on PostgreSQL, durability is the server's synchronous_commit (keep it on)", opt.Synchronous)
+	}
 	conns := opt.MaxConns
 	if conns <= 0 {
 		conns = max(DefaultPostgresConns, 2*runtime.NumCPU())
@@ -83,9 +86,16 @@ func (s *Store) openPostgres(ctx context.Context, opt Options) (*Store, error) {
 		db.AddQueryHook(h)
 	}
 	s.w, s.r = db, db
+	s.w.AddQueryHook(boundsInvalidator{&s.bounds})
 	if err := s.setUpPostgres(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	// Group commit pays on PostgreSQL too: a batch shares one commit and
+	// one upsert per rollup row, which concurrent single transactions would
+	// otherwise take in turn.
+	if gco.MaxBatch > 1 {
+		s.gc = newGroupCommitter(s, gco)
 	}
 	return s, nil
 }
@@ -179,4 +189,15 @@ func (s *Store) lockSetup(ctx context.Context, tx bun.Tx) error {
 		return fmt.Errorf("store: setup lock: %w", err)
 	}
 	return nil
+}
+
+// postgresSynchronous reports the server's synchronous_commit: every value
+// but "off" makes a commit durable on the primary before it is
+// acknowledged ("local" does not wait for synchronous replicas).
+func (s *Store) postgresSynchronous(ctx context.Context) (string, error) {
+	var v string
+	if err := s.w.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&v); err != nil {
+		return "", fmt.Errorf("store: read synchronous_commit: %w", err)
+	}
+	return "synchronous_commit=" + v, nil
 }

@@ -73,36 +73,10 @@ func appendAt(errs model.Errors, i int, err error) model.Errors {
 // errs holds the errors already found in items marked bad, which are not
 // checked again; all errors are reported together.
 func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principal, now time.Time, ins []model.NewEvent, errs model.Errors, bad map[int]bool) ([]model.Event, int, error) {
-	typeIDs := make([]int64, len(ins))
-	cgIDs := make([]int64, len(ins))
-	var keys []string
-	for i, in := range ins {
-		typeIDs[i], cgIDs[i] = in.EventTypeID, in.CaregiverID
-		if in.IdempotencyKey != nil {
-			keys = append(keys, *in.IdempotencyKey)
-		}
-	}
-	types, err := findEventTypes(ctx, tx, typeIDs)
+	rf, err := loadRefs(ctx, tx, ins)
 	if err != nil {
 		return nil, 0, err
 	}
-	typeByID := make(map[int64]*model.EventType, len(types))
-	for i := range types {
-		typeByID[types[i].ID] = &types[i]
-	}
-	missingCG, err := missingIDs(ctx, tx, "caregivers", cgIDs)
-	if err != nil {
-		return nil, 0, err
-	}
-	noCG := make(map[int64]bool, len(missingCG))
-	for _, id := range missingCG {
-		noCG[id] = true
-	}
-	prior, err := findEventsByKeys(ctx, tx, keys)
-	if err != nil {
-		return nil, 0, err
-	}
-
 	out := make([]model.Event, len(ins))
 	var rows []eventRow
 	var rowIdx []int             // out index of each row
@@ -114,7 +88,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 		at := fmt.Sprintf("[%d]", i)
 		if in.IdempotencyKey != nil {
 			key := *in.IdempotencyKey
-			if e, ok := prior[key]; ok {
+			if e, ok := rf.prior[key]; ok {
 				if !e.SamePayload(in) {
 					errs = append(errs, conflictKey(at, key))
 				} else {
@@ -123,40 +97,19 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 				continue
 			}
 			if j, ok := batchKey[key]; ok {
-				if ins[j].EventTypeID != in.EventTypeID || ins[j].CaregiverID != in.CaregiverID || !ins[j].OccurredAt.Equal(in.OccurredAt) {
+				if !samePayload(ins[j], in) {
 					errs = append(errs, conflictKey(at, key))
 				}
 				continue // filled from item j after insert
 			}
 			batchKey[key] = i
 		}
-		et := typeByID[in.EventTypeID]
-		if et == nil {
-			errs = append(errs, &model.Error{Code: model.EInvalid, Field: at + ".eventTypeId", Message: fmt.Sprintf("event type %d does not exist", in.EventTypeID)})
-		}
-		if noCG[in.CaregiverID] {
-			errs = append(errs, &model.Error{Code: model.EInvalid, Field: at + ".caregiverId", Message: fmt.Sprintf("caregiver %d does not exist", in.CaregiverID)})
-		}
-		// Checked only for events about to be written: an idempotent replay
-		// returns its event however old it has become since.
-		tooOld := model.CheckBackdate(by.Role, in.OccurredAt, now, s.maxBackdate)
-		if tooOld != nil {
-			errs = append(errs, tooOld.WithField(at))
-		}
-		if et == nil || noCG[in.CaregiverID] || tooOld != nil {
+		row, bad := s.checkEvent(rf, by, now, in, at)
+		if bad != nil {
+			errs = append(errs, bad...)
 			continue
 		}
-		price, ok := et.PriceAt(in.OccurredAt)
-		if !ok {
-			errs = append(errs, &model.Error{Code: model.EInvalid, Field: at + ".occurredAt", Message: fmt.Sprintf("event type %s has no price in force at %s", et.Code, model.FormatDateTime(in.OccurredAt))})
-			continue
-		}
-		rows = append(rows, eventRow{
-			EventTypeID: in.EventTypeID, CaregiverID: in.CaregiverID,
-			OccurredAt: micros(in.OccurredAt), Month: int32(model.MonthOf(in.OccurredAt, s.loc)),
-			Amount: int64(price), Status: string(model.StatusPending),
-			RegisteredAt: micros(now), RegisteredBy: by.TokenID, IdempotencyKey: in.IdempotencyKey,
-		})
+		rows = append(rows, row)
 		rowIdx = append(rowIdx, i)
 	}
 	if len(errs) > 0 {
@@ -176,11 +129,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 			return nil, 0, fmt.Errorf("store: insert events: %w", err)
 		}
 	}
-	d := rollupDeltas{}
-	for _, r := range rows {
-		d.add(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, 1, r.Amount)
-	}
-	if err := applyRollups(ctx, tx, d); err != nil {
+	if err := applyRollups(ctx, tx, registerDeltas(rows)); err != nil {
 		return nil, 0, err
 	}
 	for k, i := range rowIdx {
@@ -194,6 +143,100 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 	return out, len(rows), nil
 }
 
+// refs is what checking a batch of inputs needs from the database, read
+// with one query per kind however many inputs the batch holds.
+type refs struct {
+	types map[int64]*model.EventType
+	noCG  map[int64]bool
+	prior map[string]model.Event // events already registered with a key of the batch
+}
+
+func loadRefs(ctx context.Context, db bun.IDB, ins []model.NewEvent) (*refs, error) {
+	typeIDs := make([]int64, len(ins))
+	cgIDs := make([]int64, len(ins))
+	var keys []string
+	for i, in := range ins {
+		typeIDs[i], cgIDs[i] = in.EventTypeID, in.CaregiverID
+		if in.IdempotencyKey != nil {
+			keys = append(keys, *in.IdempotencyKey)
+		}
+	}
+	types, err := findEventTypes(ctx, db, typeIDs)
+	if err != nil {
+		return nil, err
+	}
+	rf := &refs{types: make(map[int64]*model.EventType, len(types)), noCG: map[int64]bool{}}
+	for i := range types {
+		rf.types[types[i].ID] = &types[i]
+	}
+	missingCG, err := missingIDs(ctx, db, "caregivers", cgIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range missingCG {
+		rf.noCG[id] = true
+	}
+	if rf.prior, err = findEventsByKeys(ctx, db, keys); err != nil {
+		return nil, err
+	}
+	return rf, nil
+}
+
+// checkEvent checks a normalized input against the database state in rf,
+// idempotency aside, and returns the row to insert or the input's errors
+// with fields under at ("[3]", or "" for a lone input).
+func (s *Store) checkEvent(rf *refs, by model.Principal, now time.Time, in model.NewEvent, at string) (eventRow, model.Errors) {
+	var errs model.Errors
+	et := rf.types[in.EventTypeID]
+	if et == nil {
+		errs = append(errs, &model.Error{Code: model.EInvalid, Field: fieldAt(at, "eventTypeId"), Message: fmt.Sprintf("event type %d does not exist", in.EventTypeID)})
+	}
+	if rf.noCG[in.CaregiverID] {
+		errs = append(errs, &model.Error{Code: model.EInvalid, Field: fieldAt(at, "caregiverId"), Message: fmt.Sprintf("caregiver %d does not exist", in.CaregiverID)})
+	}
+	// Checked only for events about to be written: an idempotent replay
+	// returns its event however old it has become since.
+	if tooOld := model.CheckBackdate(by.Role, in.OccurredAt, now, s.maxBackdate); tooOld != nil {
+		errs = append(errs, tooOld.WithField(at))
+	}
+	if errs != nil {
+		return eventRow{}, errs
+	}
+	price, ok := et.PriceAt(in.OccurredAt)
+	if !ok {
+		return eventRow{}, model.Errors{{Code: model.EInvalid, Field: fieldAt(at, "occurredAt"), Message: fmt.Sprintf("event type %s has no price in force at %s", et.Code, model.FormatDateTime(in.OccurredAt))}}
+	}
+	return eventRow{
+		EventTypeID: in.EventTypeID, CaregiverID: in.CaregiverID,
+		OccurredAt: micros(in.OccurredAt), Month: int32(model.MonthOf(in.OccurredAt, s.loc)),
+		Amount: int64(price), Status: string(model.StatusPending),
+		RegisteredAt: micros(now), RegisteredBy: by.TokenID, IdempotencyKey: in.IdempotencyKey,
+	}, nil
+}
+
+// registerDeltas returns the rollup changes of inserting rows.
+func registerDeltas(rows []eventRow) rollupDeltas {
+	d := rollupDeltas{}
+	for _, r := range rows {
+		d.add(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, 1, r.Amount)
+	}
+	return d
+}
+
+// samePayload reports whether two inputs would register the same event.
+func samePayload(a, b model.NewEvent) bool {
+	return a.EventTypeID == b.EventTypeID && a.CaregiverID == b.CaregiverID && a.OccurredAt.Equal(b.OccurredAt)
+}
+
+// fieldAt joins an item prefix and a field name: "[3]" and "occurredAt"
+// give "[3].occurredAt"; "" gives the name alone.
+func fieldAt(at, name string) string {
+	if at == "" {
+		return name
+	}
+	return at + "." + name
+}
+
 // itemIndex returns N of a field "[N]...".
 func itemIndex(field string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(strings.SplitN(field, "]", 2)[0], "["))
@@ -201,7 +244,7 @@ func itemIndex(field string) int {
 }
 
 func conflictKey(at, key string) *model.Error {
-	return &model.Error{Code: model.EConflict, Field: at + ".idempotencyKey",
+	return &model.Error{Code: model.EConflict, Field: fieldAt(at, "idempotencyKey"),
 		Message: fmt.Sprintf("idempotency key %q was already used with a different payload", key)}
 }
 

@@ -49,6 +49,16 @@ type Options struct {
 	// not in the GraphQL layer, because the store owns the clock and reports
 	// it with every other bad item of a batch.
 	MaxBackdate time.Duration
+	// Synchronous is SQLite's synchronous setting for the writer: "FULL"
+	// (the default: every commit is fsynced, so an acknowledged write
+	// survives power loss) or "NORMAL" (in WAL mode the last commits before
+	// a power loss or OS crash may be lost, but the database never
+	// corrupts; an application crash loses nothing). PostgreSQL takes only
+	// FULL: its durability is the server's synchronous_commit.
+	Synchronous string
+	// GroupCommit tunes how concurrent RegisterEvent calls share
+	// transactions; the zero value gives the defaults.
+	GroupCommit GroupCommitOptions
 }
 
 // Store is the database. On SQLite: one writer connection, so writers
@@ -63,8 +73,12 @@ type Store struct {
 	obs      Observer
 	// maxBackdate bounds the age of events CAREGIVER tokens register.
 	maxBackdate time.Duration
+	bounds      boundsCache
 	// migrations is how many migrations this binary knows.
 	migrations int
+	// gc gathers concurrent single registrations into shared
+	// transactions; nil when group commit is off.
+	gc *groupCommitter
 }
 
 // Open opens (creating if needed) the database, applies migrations and
@@ -94,14 +108,22 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if opt.MaxBackdate == 0 {
 		opt.MaxBackdate = model.DefaultMaxBackdate
 	}
-	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer, maxBackdate: opt.MaxBackdate}
-	if IsPostgres(opt.Path) {
-		return s.openPostgres(ctx, opt)
-	}
-	var err error
-	if s.w, err = openSQLite(opt.Path, false, 1, opt.Hooks); err != nil {
+	syncMode, err := synchronousMode(opt.Synchronous)
+	if err != nil {
 		return nil, err
 	}
+	gco, err := opt.GroupCommit.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer, maxBackdate: opt.MaxBackdate}
+	if IsPostgres(opt.Path) {
+		return s.openPostgres(ctx, opt, gco)
+	}
+	if s.w, err = openSQLite(opt.Path, false, 1, syncMode, opt.Hooks); err != nil {
+		return nil, err
+	}
+	s.w.AddQueryHook(boundsInvalidator{&s.bounds})
 	if err := s.migrate(ctx); err != nil {
 		s.w.Close()
 		return nil, err
@@ -110,21 +132,38 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.w.Close()
 		return nil, err
 	}
-	if s.r, err = openSQLite(opt.Path, true, opt.ReadConns, opt.Hooks); err != nil {
+	if s.r, err = openSQLite(opt.Path, true, opt.ReadConns, syncMode, opt.Hooks); err != nil {
 		s.w.Close()
 		return nil, err
+	}
+	if gco.MaxBatch > 1 {
+		s.gc = newGroupCommitter(s, gco)
 	}
 	return s, nil
 }
 
+// synchronousMode validates Options.Synchronous. Only FULL and NORMAL are
+// offered: OFF can corrupt the database on power loss, and EXTRA adds
+// nothing over FULL in WAL mode.
+func synchronousMode(v string) (string, error) {
+	switch m := strings.ToUpper(strings.TrimSpace(v)); m {
+	case "":
+		return "FULL", nil
+	case "FULL", "NORMAL":
+		return m, nil
+	default:
+		return "", fmt.Errorf("store: synchronous %q: expected FULL or NORMAL", v)
+	}
+}
+
 // dsn puts every pragma in the connection string so that each pooled
 // connection gets them, not only the one a db.Exec happens to reach.
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, sync string) string {
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous("+sync+")")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -133,8 +172,8 @@ func dsn(path string, readOnly bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-func openSQLite(path string, readOnly bool, conns int, hooks []bun.QueryHook) (*bun.DB, error) {
-	sqldb, err := sql.Open("sqlite", dsn(path, readOnly))
+func openSQLite(path string, readOnly bool, conns int, sync string, hooks []bun.QueryHook) (*bun.DB, error) {
+	sqldb, err := sql.Open("sqlite", dsn(path, readOnly, sync))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -203,9 +242,35 @@ func (s *Store) checkMeta(ctx context.Context) error {
 	})
 }
 
-// Close closes both connections.
+// Close stops the group committer, which first commits the batch it holds
+// and fails the registrations still waiting to join one (ErrClosed), then
+// closes both connections. It may be called more than once.
 func (s *Store) Close() error {
+	if s.gc != nil {
+		s.gc.stop()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Synchronous returns the writer's synchronous setting as SQLite reports
+// it: "FULL" or "NORMAL"; on PostgreSQL, the server's synchronous_commit
+// (e.g. "on").
+func (s *Store) Synchronous(ctx context.Context) (string, error) {
+	if s.isPostgres() {
+		return s.postgresSynchronous(ctx)
+	}
+	var n int
+	if err := s.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&n); err != nil {
+		return "", fmt.Errorf("store: read synchronous: %w", err)
+	}
+	switch n {
+	case 1:
+		return "NORMAL", nil
+	case 2:
+		return "FULL", nil
+	default:
+		return fmt.Sprint(n), nil
+	}
 }
 
 // Location is the report time zone.

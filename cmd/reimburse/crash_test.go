@@ -303,10 +303,11 @@ type binary struct {
 }
 
 // startBinary runs "reimburse serve" on db on a free port of 127.0.0.1,
-// with no REIMBURSE_* variables from the host, and waits for it to listen.
+// with no REIMBURSE_* variables from the host and no rate limit (the
+// clients share one token), and waits for it to listen.
 func startBinary(t *testing.T, bin, db string) *binary {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--rate-limit", "0")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
 
@@ -92,6 +93,49 @@ func (f *dbFlags) open(ctx context.Context, opts ...func(*store.Options)) (*stor
 		o(&opt)
 	}
 	return store.Open(ctx, opt)
+}
+
+// writeFlags tune the write path: durability for serve and seed, group
+// commit for serve.
+type writeFlags struct {
+	synchronous string
+	groupCommit bool // the group commit flags are registered
+	groupWait   time.Duration
+	groupBatch  int
+}
+
+func (f *writeFlags) register(fs *flag.FlagSet, groupCommit bool) {
+	f.groupCommit = groupCommit
+	fs.StringVar(&f.synchronous, "synchronous", "FULL", "FULL: every commit is fsynced, so acknowledged writes survive power loss; NORMAL: faster, but the last commits before a power loss or OS crash may be lost (never corruption)")
+	if groupCommit {
+		fs.DurationVar(&f.groupWait, "group-commit-wait", store.DefaultGroupWait, "how long concurrent registerEvent calls may wait for each other to share a commit; 0: never wait")
+		fs.IntVar(&f.groupBatch, "group-commit-batch", store.DefaultGroupBatch, "most registerEvent calls sharing one commit; 1 turns group commit off")
+	}
+}
+
+// options checks the flags and returns them as a store option.
+func (f *writeFlags) options() (func(*store.Options), error) {
+	mode := strings.ToUpper(f.synchronous)
+	if mode != "FULL" && mode != "NORMAL" {
+		return nil, fmt.Errorf("--synchronous %q: expected FULL or NORMAL", f.synchronous)
+	}
+	if !f.groupCommit {
+		return func(o *store.Options) { o.Synchronous = mode }, nil
+	}
+	if f.groupWait < 0 || f.groupWait > time.Second {
+		return nil, fmt.Errorf("--group-commit-wait %s: expected 0 to 1s", f.groupWait)
+	}
+	if f.groupBatch < 1 || f.groupBatch > model.MaxBatch {
+		return nil, fmt.Errorf("--group-commit-batch %d: expected 1 to %d", f.groupBatch, model.MaxBatch)
+	}
+	gc := store.GroupCommitOptions{MaxWait: f.groupWait, MaxBatch: f.groupBatch}
+	if gc.MaxWait == 0 {
+		gc.MaxWait = -1 // the flag's 0 is "never wait"; the option's 0 is the default
+	}
+	return func(o *store.Options) {
+		o.Synchronous = mode
+		o.GroupCommit = gc
+	}, nil
 }
 
 // parse parses flags, then fills every flag not given on the command line

@@ -20,8 +20,10 @@ const seedBatch = model.MaxBatch
 // flags on an empty database give the same rows.
 func seedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var f dbFlags
+	var wf writeFlags
 	fs := newFlagSet("seed", stderr)
 	f.register(fs)
+	wf.register(fs, false)
 	events := fs.Int("events", 100000, "number of events")
 	caregivers := fs.Int("caregivers", 500, "number of caregivers")
 	types := fs.Int("types", 50, "number of event types")
@@ -40,7 +42,11 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if *events < 0 || *caregivers < 1 || *types < 1 || *reimbursed < 0 || *reimbursed > 1 {
 		return fmt.Errorf("seed: need --events >= 0, --caregivers >= 1, --types >= 1, 0 <= --reimbursed <= 1")
 	}
-	s, err := f.open(ctx)
+	writeOpts, err := wf.options()
+	if err != nil {
+		return err
+	}
+	s, err := f.open(ctx, writeOpts)
 	if err != nil {
 		return err
 	}

@@ -19,19 +19,27 @@ import (
 )
 
 // serve runs the HTTP server until ctx is cancelled, then shuts down
-// gracefully: in-flight requests get shutdownGrace to finish.
+// gracefully: in-flight requests get the request timeout plus shutdownSlack.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var f dbFlags
+	var wf writeFlags
 	fs := newFlagSet("serve", stderr)
 	f.register(fs)
+	wf.register(fs, true)
 	addr := fs.String("addr", ":8080", "listen address (host:port; port 0 picks a free one)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	maxBackdate := fs.Duration("max-backdate", model.DefaultMaxBackdate, "how old an event a CAREGIVER token may register, e.g. 720h (ADMIN and ACCOUNTANT: any age)")
+	var lf limitFlags
+	lf.register(fs)
 	pos, err := parse(fs, args, getenv)
 	if err != nil {
 		return err
 	}
 	if err := noArgs("serve", pos); err != nil {
+		return err
+	}
+	limits, err := lf.limits()
+	if err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, *logFormat)
@@ -41,10 +49,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *maxBackdate <= 0 {
 		return fmt.Errorf("--max-backdate %s: must be positive", *maxBackdate)
 	}
+	writeOpts, err := wf.options()
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := graph.NewMetrics(reg)
-	s, err := f.open(ctx, func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = *maxBackdate })
+	s, err := f.open(ctx, writeOpts, func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = *maxBackdate })
 	if err != nil {
 		return err
 	}
@@ -71,10 +83,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	mux := http.NewServeMux()
-	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics}
+	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics, ComplexityLimit: lf.complexity, Limits: limits}
 	mux.Handle("/graphql", graph.New(gopt))
 	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(gopt))
-	mux.Handle("/", web.Handler())
+	if lf.playground {
+		mux.Handle("/", web.Handler())
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -96,12 +110,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ReadTimeout:       readTimeout,
+		// From the end of the headers: reading the body, the handler (cut
+		// at the request timeout) and writing the response.
+		WriteTimeout: readTimeout + limits.RequestTimeout + 30*time.Second,
+		IdleTimeout:  120 * time.Second,
+		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", store.Redact(f.db), "timezone", s.Location().String(), "currency", s.Currency())
+	mode, err := s.Synchronous(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "db", store.Redact(f.db), "timezone", s.Location().String(), "currency", s.Currency(),
+		"synchronous", mode, "group_commit_wait", wf.groupWait.String(), "group_commit_batch", wf.groupBatch)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -111,7 +132,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	// In-flight requests get their own deadline plus a little to answer.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lf.timeout+shutdownSlack)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -123,5 +145,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// shutdownGrace is how long in-flight requests may run after a signal.
-const shutdownGrace = 20 * time.Second
+// shutdownSlack is how long, past the request timeout, in-flight requests
+// may take to finish after a signal.
+const shutdownSlack = 5 * time.Second
+
+// readTimeout bounds reading a request, headers and body.
+const readTimeout = 60 * time.Second

@@ -1,0 +1,222 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Cost model, after Shopify's: an object field costs 1 plus what it selects,
+// a scalar or enum field 0 (it is part of an object already paid for),
+// except:
+//   - connections (Query.events, Query.caregivers, Reimbursement.events)
+//     cost 1 + first x their selection: first defaults to 50 and counts as
+//     1..1000 (a larger first fails in the resolver, with BAD_USER_INPUT
+//     naming it, which is clearer than a cost error);
+//   - lists without a size argument (eventTypes, EventType.prices) count
+//     their selection once: both are short, admin-made lists;
+//   - registerEvents is not multiplied by len(inputs): the batch is capped at
+//     10,000 inputs and by the body size, its cost is the write, and a
+//     multiplier would refuse a full batch that selects more than an id;
+//   - report months and cells depend on the data, not on the query text, so
+//     they are estimated apart (reportCost) against their own limit.
+
+// scalarsFree makes scalar and enum fields cost 0.
+var scalarsFree = complexity.WithFixedScalarValue(0)
+
+// complexityRoot sets the cost functions that differ from the default.
+func complexityRoot() ComplexityRoot {
+	var c ComplexityRoot
+	c.Query.Events = func(child int, _ *gqlmodel.EventFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Caregivers = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	c.Reimbursement.Events = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	return c
+}
+
+// pageCost is a connection's cost: its selection once per item of a page.
+func pageCost(child int, first *int) int {
+	n := model.DefaultPageSize
+	if first != nil {
+		n = min(max(*first, 1), model.MaxPageSize)
+	}
+	return addSat(1, mulSat(n, child))
+}
+
+// complexityLimit is a handler extension (in place of gqlgen's
+// FixedComplexityLimit) with two limits: one on the operation's complexity,
+// computed with gqlgen's complexity.Calculate and the functions above, and
+// one on the estimated cost of report fields.
+type complexityLimit struct {
+	es         graphql.ExecutableSchema
+	store      *store.Store
+	limit      int
+	cellsLimit int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = &complexityLimit{}
+
+// ExtensionName implements graphql.HandlerExtension.
+func (c *complexityLimit) ExtensionName() string { return "ComplexityLimit" }
+
+// Validate implements graphql.HandlerExtension.
+func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
+	c.es = es
+	return nil
+}
+
+// MutateOperationContext implements graphql.OperationContextMutator.
+func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Operation
+	cost := complexity.Calculate(ctx, c.es, op, opCtx.Variables, scalarsFree)
+	// Stats under gqlgen's name, so extension.GetComplexityStats reads them.
+	opCtx.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: cost, ComplexityLimit: c.limit})
+	if cost > c.limit {
+		return complexityError("operation has complexity %d, which exceeds the limit of %d", cost, c.limit)
+	}
+	if op.Operation != ast.Query {
+		return nil
+	}
+	est, err := c.reportCost(ctx, opCtx)
+	if err != nil {
+		return &gqlerror.Error{Message: err.Error(), Err: err} // presented as an opaque internal error
+	}
+	if est.cost > c.cellsLimit {
+		return complexityError("the report is estimated to cost %d (%d months x %d caregivers = %d cells, times the fields selected per month and per cell), which exceeds the limit of %d; ask for a shorter period or fewer caregivers, or select less under months.caregivers",
+			est.cost, est.months, est.caregivers, mulSat(est.months, est.caregivers), c.cellsLimit)
+	}
+	return nil
+}
+
+// reportEstimate is the estimated cost of an operation's report fields; months
+// and caregivers describe the largest of them.
+type reportEstimate struct {
+	cost, months, caregivers int
+}
+
+// reportCost estimates what the executor builds for each report field the
+// operation selects (through fragments, aliases, @include and @skip):
+//
+//	months x (selection under months)
+//	+ cells x (selection under months.caregivers)
+//	+ cells x event types x (selection under months.caregivers.byEventType)
+//
+// (each selection costing at least 1: the object built for it),
+// where months are those of the period that lie between the earliest and the
+// latest event (an open end takes the data's), and cells are months x the
+// caregivers asked for (the distinct ids given, or all). Each is an upper
+// bound: only months and caregivers with events appear in a report.
+func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.OperationContext) (reportEstimate, error) {
+	var est reportEstimate
+	var bounds *store.ReportBounds
+	vars := opCtx.Variables
+	// What one element of a list costs: at least 1, the object itself.
+	each := func(sel ast.SelectionSet) int {
+		return max(1, complexity.Calculate(ctx, c.es, &ast.OperationDefinition{SelectionSet: sel}, vars, scalarsFree))
+	}
+	for _, root := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Query"}) {
+		if root.Name != "report" {
+			continue
+		}
+		if bounds == nil {
+			b, err := c.store.ReportBounds(ctx)
+			if err != nil {
+				return est, err
+			}
+			bounds = &b
+		}
+		from, to, ids := reportArgs(root.ArgumentMap(vars))
+		if p, ok := ctx.Value(principalKey{}).(model.Principal); ok && p.CaregiverID != nil && ids < 0 {
+			ids = 1 // a caregiver's token omitting ids asks about itself
+		}
+		months := monthsBetween(from, to, *bounds, c.store.Location())
+		cgs := bounds.Caregivers
+		if ids >= 0 {
+			cgs = min(ids, cgs)
+		}
+		cells := mulSat(months, cgs)
+		cost := 0
+		for _, m := range graphql.CollectFields(opCtx, root.Selections, []string{"Report"}) {
+			if m.Name != "months" {
+				continue
+			}
+			cost = addSat(cost, mulSat(months, each(m.Selections)))
+			for _, cg := range graphql.CollectFields(opCtx, m.Selections, []string{"ReportMonth"}) {
+				if cg.Name != "caregivers" {
+					continue
+				}
+				cost = addSat(cost, mulSat(cells, each(cg.Selections)))
+				for _, bt := range graphql.CollectFields(opCtx, cg.Selections, []string{"CaregiverTotals"}) {
+					if bt.Name == "byEventType" {
+						cost = addSat(cost, mulSat(mulSat(cells, bounds.EventTypes), each(bt.Selections)))
+					}
+				}
+			}
+		}
+		est.cost = addSat(est.cost, cost)
+		if cells >= mulSat(est.months, est.caregivers) {
+			est.months, est.caregivers = months, cgs
+		}
+	}
+	return est, nil
+}
+
+// reportArgs reads report's arguments as the client sent them; ids is the
+// number of distinct caregiver ids, -1 when omitted or null (all). Values
+// that do not parse count as omitted: the resolver rejects them anyway.
+func reportArgs(args map[string]any) (from, to *time.Time, ids int) {
+	parse := func(v any) *time.Time {
+		s, ok := v.(string)
+		if !ok {
+			return nil
+		}
+		t, err := model.ParseDateTime(s)
+		if err != nil {
+			return nil
+		}
+		return &t
+	}
+	from, to, ids = parse(args["from"]), parse(args["to"]), -1
+	switch v := args["caregiverIds"].(type) {
+	case nil:
+	case []any:
+		seen := map[string]bool{}
+		for _, id := range v {
+			seen[fmt.Sprint(id)] = true
+		}
+		ids = len(seen)
+	default: // a single value stands for a list of one
+		ids = 1
+	}
+	return from, to, ids
+}
+
+// monthsBetween counts the calendar months in loc that [from, to) shares
+// with the months holding events.
+func monthsBetween(from, to *time.Time, b store.ReportBounds, loc *time.Location) int {
+	if b.First == 0 || (from != nil && to != nil && !from.Before(*to)) {
+		return 0
+	}
+	first, last := b.First, b.Last
+	if from != nil {
+		first = max(first, model.MonthOf(*from, loc))
+	}
+	if to != nil {
+		last = min(last, model.MonthOf(to.Add(-time.Nanosecond), loc))
+	}
+	if last < first {
+		return 0
+	}
+	return (last.Year()-first.Year())*12 + int(last.Month()) - int(first.Month()) + 1
+}

@@ -1,0 +1,144 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/model"
+)
+
+// requireComplexity asserts one COMPLEXITY_LIMIT_EXCEEDED error saying msg.
+func requireComplexity(t testing.TB, r result, msg string) {
+	t.Helper()
+	requireOne(t, r.Errors, "COMPLEXITY_LIMIT_EXCEEDED", "")
+	if !strings.Contains(r.Errors[0].Message, msg) {
+		t.Fatalf("message %q, want it to say %q", r.Errors[0].Message, msg)
+	}
+}
+
+func TestConnectionComplexity(t *testing.T) {
+	e := newEnv(t)
+	// 5 per edge: the edge, node, amount, type and caregiver; scalars are
+	// free.
+	page := func(first string) string {
+		return `{ events` + first + ` { edges { cursor node { id occurredAt amount { amount currency } type { code name } caregiver { name } } } } }`
+	}
+	t.Run("OK first 10", func(t *testing.T) { e.mustQuery(t, page("(first: 10)"), nil) })
+	t.Run("OK first defaults to 50", func(t *testing.T) { e.mustQuery(t, page(""), nil) })
+	t.Run("ErrFirst1000", func(t *testing.T) {
+		requireComplexity(t, e.post(t, page("(first: 1000)")), "operation has complexity 5001, which exceeds the limit of 5000")
+	})
+	t.Run("just under and over the default", func(t *testing.T) {
+		// 1 + first x 5; without reimbursement, 1 + first x 4.
+		const q = `{ events(first: %d) { nodes { id amount { amount } type { code } caregiver { name } %s } } }`
+		e.mustQuery(t, fmt.Sprintf(q, 999, "reimbursement { id }"), nil)
+		e.mustQuery(t, fmt.Sprintf(q, 1000, ""), nil)
+		requireComplexity(t, e.post(t, fmt.Sprintf(q, 1000, "reimbursement { id }")), "complexity 5001")
+	})
+	t.Run("ErrNestedConnections", func(t *testing.T) {
+		// 1 + 100 x (nodes + reimbursement + (1 + 100 x nodes)).
+		const q = `{ events(first: 100) { nodes { reimbursement { events(first: 100) { nodes { id } } } } } }`
+		requireComplexity(t, e.post(t, q), "complexity 10301")
+	})
+	t.Run("ErrFirstOverTheMaximum is the resolver's", func(t *testing.T) {
+		// Clamped to 1000 for the cost, so the clearer error wins.
+		e.mustFail(t, "BAD_USER_INPUT", "first", `{ events(first: 5000) { edges { cursor } } }`)
+	})
+}
+
+// reportEnv holds 12 months of 2023 with events of two caregivers in each,
+// of one type, and MaxReportCells set to limit.
+func reportEnv(t *testing.T, limit int) (*env, int64, int64, int64) {
+	t.Helper()
+	e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxReportCells: limit}})
+	typ, a, b := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Anna"), e.caregiver(t, "Bertil")
+	var ins []model.NewEvent
+	for m := time.January; m <= time.December; m++ {
+		ins = append(ins, ev(typ, a, utc(2023, m, 10, 9, 0)), ev(typ, b, utc(2023, m, 20, 9, 0)))
+	}
+	e.register(t, ins...)
+	return e, typ, a, b
+}
+
+// cellsQuery costs 12 months x 3 + 24 cells x 2 = 84 on reportEnv: a month
+// selects caregivers, caregiver and totals, a cell caregiver and totals.
+const cellsQuery = `{ report %s { months { caregivers { caregiver { name } totals { eventCount } } } } }`
+
+func TestReportCost(t *testing.T) {
+	t.Run("OK at the limit", func(t *testing.T) {
+		e, _, _, _ := reportEnv(t, 84)
+		e.mustQuery(t, fmt.Sprintf(cellsQuery, ""), nil)
+	})
+
+	t.Run("ErrOverTheLimit", func(t *testing.T) {
+		e, _, _, _ := reportEnv(t, 83)
+		requireComplexity(t, e.post(t, fmt.Sprintf(cellsQuery, "")),
+			"the report is estimated to cost 84 (12 months x 2 caregivers = 24 cells, times the fields selected per month and per cell), which exceeds the limit of 83")
+	})
+
+	t.Run("OK narrowed", func(t *testing.T) {
+		e, _, a, _ := reportEnv(t, 60)
+		for _, args := range []string{
+			`(from: "2023-03-01T00:00:00Z", to: "2023-06-01T00:00:00Z")`, // 3 months: 9 + 6 x 2
+			`(from: "2023-12-01T00:00:00+01:00")`,                        // November 30 23:00Z on: 2 months
+			`(from: "1900-01-01T00:00:00Z", to: "2023-02-01T00:00:00Z")`, // clipped to the data: 1 month
+			fmt.Sprintf(`(caregiverIds: ["%d", "%d"])`, a, a),            // 12 months x 1: 36 + 24
+			`(caregiverIds: [])`,
+			`(from: "2030-01-01T00:00:00Z")`, // no months
+		} {
+			e.mustQuery(t, fmt.Sprintf(cellsQuery, args), nil)
+		}
+		// Without months.caregivers only months count: 12 x 1.
+		e.mustQuery(t, `{ report { totals { eventCount } months { month totals { eventCount } } } }`, nil)
+	})
+
+	t.Run("fragments, aliases, @include", func(t *testing.T) {
+		e, _, _, _ := reportEnv(t, 50)
+		const q = `query R($cells: Boolean!) { report { months { month ...Cells @include(if: $cells) } } }
+			fragment Cells on ReportMonth { caregivers { caregiver { name } totals { eventCount } } }`
+		// The months term counts the fragment (12 x 3 = 36), the cells
+		// only when included (24 x 2 = 48 more).
+		e.mustQuery(t, q, nil, client.Var("cells", false))
+		requireComplexity(t, e.post(t, q, client.Var("cells", true)), "cost 84")
+		// Each alias of months counts, a month at least 1: n x 12.
+		e, _, _, _ = reportEnv(t, 100)
+		months := func(n int) string { return "{ report {" + aliased(n, "months { month }") + " } }" }
+		e.mustQuery(t, months(8), nil)
+		requireComplexity(t, e.post(t, months(9)), "cost 108")
+	})
+
+	t.Run("byEventType counts every event type", func(t *testing.T) {
+		e, _, a, _ := reportEnv(t, 215)
+		e.register(t, ev(e.eventType(t, "LAB", "10.00"), a, utc(2023, 5, 5, 0, 0)))
+		// 12 x 4 + 24 x 3 + 24 x 2 types x 2 = 216.
+		const q = `{ report { months { caregivers { byEventType { eventType { code } totals { eventCount } } } } } }`
+		requireComplexity(t, e.post(t, q), "cost 216")
+	})
+
+	t.Run("the cost follows the data", func(t *testing.T) {
+		e, typ, _, _ := reportEnv(t, 84)
+		q := fmt.Sprintf(cellsQuery, "")
+		e.mustQuery(t, q, nil)
+		// A third caregiver's event in January 2024: 13 months x 3.
+		e.register(t, ev(typ, e.caregiver(t, "Cecilia"), utc(2024, 1, 5, 0, 0)))
+		requireComplexity(t, e.post(t, q), "13 months x 3 caregivers")
+	})
+
+	t.Run("OK empty database", func(t *testing.T) {
+		e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxReportCells: 1}})
+		e.mustQuery(t, fmt.Sprintf(cellsQuery, ""), nil)
+	})
+
+	t.Run("default", func(t *testing.T) {
+		e, _, _, _ := reportEnv(t, 0)
+		r := e.raw(t, gqlBody(t, fmt.Sprintf(cellsQuery, ""), nil), e.authed())
+		if r.Status != http.StatusOK || len(r.Errors) > 0 {
+			t.Fatalf("status %d, errors %+v", r.Status, r.Errors)
+		}
+	})
+}

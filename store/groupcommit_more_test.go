@@ -1,0 +1,241 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store"
+)
+
+// openRaw opens a plain connection to a store's file, for what the store
+// offers no method for (such as a trigger that fails writes).
+func openRaw(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestGroupCommitIdempotency(t *testing.T) {
+	// Keys inside one batch behave exactly as across separate calls made
+	// in batch order.
+	f := newFixture(t)
+	at := utc(2024, 6, 3, 8, 0)
+	in := func(cg *model.Caregiver, et int64, key string) store.GroupRequest {
+		return store.GroupRequest{By: admin, In: model.NewEvent{EventTypeID: et, CaregiverID: cg.ID, OccurredAt: at, IdempotencyKey: &key}}
+	}
+	prior := mustRegister(t, f.s, in(f.cg1, f.et1.ID, "prior").In)[0]
+	reqs := []store.GroupRequest{
+		in(f.cg1, f.et1.ID, "a"),     // 0: new
+		in(f.cg1, f.et1.ID, "a"),     // 1: same payload as 0: the same event
+		in(f.cg2, f.et1.ID, "a"),     // 2: another payload: CONFLICT
+		in(f.cg1, f.et1.ID, "prior"), // 3: replay of a stored event
+		in(f.cg2, f.et2.ID, "prior"), // 4: another payload than the stored one: CONFLICT
+		in(f.cg1, 999, "b"),          // 5: bad, so "b" stays unused...
+		in(f.cg2, f.et2.ID, "b"),     // 6: ...and this one registers it
+		in(f.cg2, f.et2.ID, "b"),     // 7: and this one replays 6
+	}
+	evs, errs := store.CommitGroup(t.Context(), f.s, reqs)
+	for i, c := range []model.Code{"", "", model.EConflict, "", model.EConflict, model.EInvalid, "", ""} {
+		if c == "" {
+			if errs[i] != nil {
+				t.Fatalf("[%d] %v", i, errs[i])
+			}
+			continue
+		}
+		field := "idempotencyKey"
+		if c == model.EInvalid {
+			field = "eventTypeId"
+		}
+		wantErr(t, errs[i], c, field)
+	}
+	if evs[1].ID != evs[0].ID || evs[3].ID != prior.ID || evs[7].ID != evs[6].ID || evs[6].ID == evs[0].ID {
+		t.Fatalf("ids %d %d / %d (prior %d) / %d %d", evs[0].ID, evs[1].ID, evs[3].ID, prior.ID, evs[6].ID, evs[7].ID)
+	}
+	if n := countEvents(t, f.s); n != 3 {
+		t.Fatalf("%d events, want 3 (prior, a, b)", n)
+	}
+	// The same sequence as separate calls gives the same answers.
+	// (A fresh fixture has the same ids.)
+	g := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxBatch: 1}))
+	mustRegister(t, g.s, in(g.cg1, g.et1.ID, "prior").In)
+	for i, r := range reqs {
+		_, err := g.s.RegisterEvent(t.Context(), admin, r.In)
+		if model.ErrorCode(err) != model.ErrorCode(errs[i]) || (err == nil) != (errs[i] == nil) {
+			t.Fatalf("[%d] separately %v, in a batch %v", i, err, errs[i])
+		}
+	}
+	wantNoDiffs(t, f.s)
+}
+
+func TestGroupCommitBounds(t *testing.T) {
+	t.Run("OKLoneCallerNotDelayed", func(t *testing.T) {
+		// Even with the longest wait allowed, a client that registers one
+		// event after another is answered at commit speed.
+		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: time.Second}))
+		start := time.Now()
+		for i := range 5 {
+			if _, err := f.s.RegisterEvent(t.Context(), admin, model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, i, 0)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d >= time.Second {
+			t.Fatalf("5 lone registrations took %s: the committer waited for company", d)
+		}
+	})
+
+	t.Run("OKWaitIsBounded", func(t *testing.T) {
+		// After a batch of 6 the committer expects 6 callers again; a lone
+		// caller waits for them, but no longer than MaxWait.
+		const wait = 300 * time.Millisecond
+		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: wait}))
+		var ins []model.NewEvent
+		for i := range 5 {
+			ins = append(ins, model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, i, 0)})
+		}
+		inOneBatch(t, f.s, ins[0], ins)
+		start := time.Now()
+		if _, err := f.s.RegisterEvent(t.Context(), admin, ins[0]); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d < wait || d > wait+5*time.Second {
+			t.Fatalf("answered after %s, want just over %s", d, wait)
+		}
+	})
+
+	t.Run("ErrOptions", func(t *testing.T) {
+		for _, o := range []store.GroupCommitOptions{{MaxBatch: -1}, {MaxBatch: model.MaxBatch + 1}, {MaxWait: 2 * time.Second}} {
+			if _, err := openAt(t, tempPath(t), withGroupCommit(o)); err == nil {
+				t.Errorf("%+v: opened", o)
+			}
+		}
+	})
+}
+
+func TestGroupCommitCancel(t *testing.T) {
+	t.Run("OKQueuedCallerLeaves", func(t *testing.T) {
+		f := newFixture(t)
+		in := model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, 0, 0)}
+		primed, release := queueBehindPrimer(t, f.s, in)
+		ctx, cancel := context.WithCancel(t.Context())
+		gone := registerAsync(ctx, f.s, in)
+		stay := registerAsync(t.Context(), f.s, in)
+		waitFor(t, "2 queued registrations", func() bool { return store.QueuedRegistrations(f.s) == 2 })
+		cancel()
+		if r := await(t, gone); !errors.Is(r.err, context.Canceled) {
+			t.Fatalf("cancelled caller got %+v, %v while the writer was held", r.ev, r.err)
+		}
+		release()
+		for _, c := range []<-chan result{primed, stay} {
+			if r := await(t, c); r.err != nil {
+				t.Fatal(r.err)
+			}
+		}
+		if n := countEvents(t, f.s); n != 2 {
+			t.Fatalf("%d events, want 2", n)
+		}
+	})
+
+	t.Run("OKTakenCallerSkipped", func(t *testing.T) {
+		// A caller taken into a batch that is still gathering, whose ctx
+		// ends before the batch starts, gets ctx.Err() and writes nothing;
+		// its neighbour in the batch commits.
+		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: 300 * time.Millisecond}))
+		var ins []model.NewEvent
+		for i := range 5 {
+			ins = append(ins, model.NewEvent{EventTypeID: f.et2.ID, CaregiverID: f.cg2.ID, OccurredAt: utc(2024, 6, 1, i, 0)})
+		}
+		inOneBatch(t, f.s, ins[0], ins) // now the committer expects 5
+		taken := store.TakenRegistrations(f.s)
+		ctx, cancel := context.WithCancel(t.Context())
+		gone := registerAsync(ctx, f.s, ins[1])
+		waitFor(t, "the caller to be taken", func() bool { return store.TakenRegistrations(f.s) > taken })
+		stay := registerAsync(t.Context(), f.s, ins[2])
+		cancel()
+		if r := await(t, gone); !errors.Is(r.err, context.Canceled) || r.ev != nil {
+			t.Fatalf("cancelled caller got %+v, %v", r.ev, r.err)
+		}
+		if r := await(t, stay); r.err != nil {
+			t.Fatal(r.err)
+		}
+		if n := countEvents(t, f.s); n != 7 {
+			t.Fatalf("%d events, want 7 (primer, 5, the neighbour)", n)
+		}
+		wantNoDiffs(t, f.s)
+	})
+}
+
+func TestGroupCommitClose(t *testing.T) {
+	t.Run("OKPendingCallersFail", func(t *testing.T) {
+		base := runtime.NumGoroutine()
+		path := tempPath(t)
+		s, err := store.Open(t.Context(), store.Options{Path: path, Now: func() time.Time { return testNow }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustAdmin(t, s)
+		cg := mustCaregiver(t, s, "Anna")
+		et := mustEventType(t, s, "XRAY", 1000, nil)
+		in := model.NewEvent{EventTypeID: et.ID, CaregiverID: cg.ID, OccurredAt: utc(2024, 6, 1, 0, 0)}
+		primed, release := queueBehindPrimer(t, s, in)
+		var pending []<-chan result
+		for range 4 {
+			pending = append(pending, registerAsync(t.Context(), s, in))
+		}
+		waitFor(t, "4 queued registrations", func() bool { return store.QueuedRegistrations(s) == 4 })
+		closed := make(chan error, 1)
+		go func() { closed <- s.Close() }()
+		// Once Close has begun, a new call is refused at once.
+		waitFor(t, "Close to refuse new registrations", func() bool {
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Millisecond)
+			defer cancel()
+			_, err := s.RegisterEvent(ctx, admin, in)
+			return errors.Is(err, store.ErrClosed)
+		})
+		release()
+		if r := await(t, primed); r.err != nil {
+			t.Fatalf("the batch in hand was not committed: %v", r.err)
+		}
+		for i, c := range pending {
+			if r := await(t, c); !errors.Is(r.err, store.ErrClosed) {
+				t.Fatalf("pending [%d] got %+v, %v; want ErrClosed", i, r.ev, r.err)
+			}
+		}
+		if err := <-closed; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("second Close: %v", err)
+		}
+		waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= base })
+		s2, err := openAt(t, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countEvents(t, s2); n != 1 {
+			t.Fatalf("%d events, want the primer's", n)
+		}
+	})
+
+	t.Run("OKNoLeak", func(t *testing.T) {
+		base := runtime.NumGoroutine()
+		for range 3 {
+			s, err := store.Open(t.Context(), store.Options{Path: tempPath(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= base })
+	})
+}

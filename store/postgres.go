@@ -39,10 +39,11 @@ func Redact(db string) string {
 	return u.Redacted()
 }
 
-// DefaultPostgresConns is the pool size on PostgreSQL when Options.MaxConns
-// is 0, before the max(…, NumCPU*2) below: enough to keep a server's
-// handlers busy while each transaction waits on the network, small enough
-// that several servers share one PostgreSQL's max_connections (default 100).
+// DefaultPostgresConns is the least pool size on PostgreSQL when
+// Options.MaxConns is 0, which means max(DefaultPostgresConns, 2*NumCPU):
+// enough to keep a server's handlers busy while each transaction waits on
+// the network, small enough that several servers share one PostgreSQL's
+// max_connections (default 100).
 const DefaultPostgresConns = 16
 
 // postgresLockID is the advisory lock that serializes migrations and the
@@ -112,7 +113,9 @@ func (s *Store) setUpPostgres(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: lock for migrations: %w", err)
 	}
-	defer lock.Rollback() //nolint:errcheck // ending the transaction is what releases the lock
+	// Ending the transaction releases the lock; it writes nothing, so a
+	// rollback is all it needs.
+	defer lock.Rollback()
 	if _, err := lock.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(postgresLockID)); err != nil {
 		return fmt.Errorf("store: lock for migrations: %w", err)
 	}

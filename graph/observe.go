@@ -18,6 +18,9 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	events   *prometheus.CounterVec
+	// fastReports counts operations the fast report path served or
+	// handed back to gqlgen.
+	fastReports *prometheus.CounterVec
 
 	mu  sync.Mutex
 	ops map[string]bool // operation names seen, bounded by maxOperationLabels
@@ -44,11 +47,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "reimburse_events_total",
 			Help: "Events written, by action: registered, reimbursed, voided (committed writes only; idempotent replays excluded).",
 		}, []string{"action"}),
+		fastReports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reimburse_fast_report_total",
+			Help: "Report operations the fast report path answered (served) or handed to gqlgen's executor (fallback).",
+		}, []string{"outcome"}),
 		ops: map[string]bool{},
 	}
-	reg.MustRegister(m.requests, m.duration, m.events)
+	reg.MustRegister(m.requests, m.duration, m.events, m.fastReports)
 	for _, a := range []string{"registered", "reimbursed", "voided"} {
 		m.events.WithLabelValues(a)
+	}
+	for _, o := range []string{"served", "fallback"} {
+		m.fastReports.WithLabelValues(o)
 	}
 	return m
 }
@@ -90,6 +100,9 @@ type requestInfo struct {
 	operation string
 	code      string
 	tokenID   int64
+	// fastReport is "served" when the fast report path answered, "fallback"
+	// when it tried and handed the operation to gqlgen, "" otherwise.
+	fastReport string
 }
 
 func (ri *requestInfo) set(fn func(*requestInfo)) {
@@ -118,17 +131,23 @@ func observe(log *slog.Logger, m *Metrics, endpoint string, next http.Handler) h
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri)))
 		d := time.Since(start)
 		ri.mu.Lock()
-		op, code, tok := ri.operation, ri.code, ri.tokenID
+		op, code, tok, fast := ri.operation, ri.code, ri.tokenID, ri.fastReport
 		ri.mu.Unlock()
 		if m != nil {
 			l := m.label(op)
 			m.requests.WithLabelValues(l, code).Inc()
 			m.duration.WithLabelValues(l).Observe(d.Seconds())
+			if fast != "" {
+				m.fastReports.WithLabelValues(fast).Inc()
+			}
 		}
 		attrs := []any{"request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path,
 			"operation", op, "code", code, "duration_ms", float64(d.Microseconds()) / 1000}
 		if tok != 0 {
 			attrs = append(attrs, "token_id", tok)
+		}
+		if fast != "" {
+			attrs = append(attrs, "fast_report", fast)
 		}
 		log.InfoContext(r.Context(), "request", attrs...)
 	})

@@ -67,9 +67,11 @@ func BenchmarkReportNested(b *testing.B) {
 				h := handlers[name]
 				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
+					cpu := cpuTime()
 					for b.Loop() {
 						benchPost(b, h, secret, body)
 					}
+					b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 					b.ReportMetric(float64(len(want)), "resp-bytes")
 				})
 			}

@@ -60,7 +60,7 @@ func (*fastReport) ExtensionName() string { return "FastReport" }
 // Validate implements graphql.HandlerExtension: it checks the fields the
 // fast path writes against the schema it serves.
 func (f *fastReport) Validate(es graphql.ExecutableSchema) error {
-	f.query = reportTypes(es.Schema())
+	f.query, _ = reportTypes(es.Schema())
 	return nil
 }
 

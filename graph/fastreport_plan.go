@@ -79,8 +79,8 @@ type fieldSpec struct {
 // arguments, or carries a schema directive (which gqlgen would run and the
 // fast path would not) is dropped, and an operation that selects it takes
 // gqlgen's path. Changing the schema can thus only turn the fast path off,
-// never make it answer differently.
-func reportTypes(schema *ast.Schema) *objType {
+// never make it answer differently. all lists every type of the tree.
+func reportTypes(schema *ast.Schema) (query *objType, all []*objType) {
 	money := obj("Money", moneyImplementors, map[string]fieldSpec{
 		"amount":   {kind: kMoneyAmount, typ: "Decimal!"},
 		"currency": {kind: kMoneyCurrency, typ: "String!"},
@@ -132,13 +132,14 @@ func reportTypes(schema *ast.Schema) *objType {
 		"totals":   {kind: kReportTotals, typ: "Totals!", child: totals},
 		"months":   {kind: kReportMonths, typ: "[ReportMonth!]!", child: month},
 	})
-	query := obj("Query", queryImplementors, map[string]fieldSpec{
+	query = obj("Query", queryImplementors, map[string]fieldSpec{
 		"report": {kind: kQueryReport, typ: "Report!", args: []string{"caregiverIds", "from", "to"}, child: report},
 	})
-	for _, t := range []*objType{query, report, month, cell, typeTotals, totals, money, caregiver, eventType, price} {
+	all = []*objType{query, report, month, cell, typeTotals, totals, money, caregiver, eventType, price}
+	for _, t := range all {
 		t.checkAgainst(schema)
 	}
-	return query
+	return query, all
 }
 
 func obj(name string, implementors []string, fields map[string]fieldSpec) *objType {

@@ -60,6 +60,9 @@ type complexityLimit struct {
 	store      *store.Store
 	limit      int
 	cellsLimit int
+	// fastCellsLimit applies instead when the fast report path will answer.
+	fastCellsLimit int
+	fast           bool
 }
 
 var _ interface {
@@ -92,9 +95,13 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 	if err != nil {
 		return &gqlerror.Error{Message: err.Error(), Err: err} // presented as an opaque internal error
 	}
-	if est.cost > c.cellsLimit {
+	limit := c.cellsLimit
+	if c.fast && reportOnly(opCtx) {
+		limit = c.fastCellsLimit
+	}
+	if est.cost > limit {
 		return complexityError("the report is estimated to cost %d (%d months x %d caregivers = %d cells, times the fields selected per month and per cell), which exceeds the limit of %d; ask for a shorter period or fewer caregivers, or select less under months.caregivers",
-			est.cost, est.months, est.caregivers, mulSat(est.months, est.caregivers), c.cellsLimit)
+			est.cost, est.months, est.caregivers, mulSat(est.months, est.caregivers), limit)
 	}
 	return nil
 }
@@ -136,7 +143,7 @@ func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.Operati
 			}
 			bounds = &b
 		}
-		from, to, ids := reportArgs(root.ArgumentMap(vars))
+		from, to, ids := reportCostArgs(root.ArgumentMap(vars))
 		if p, ok := ctx.Value(principalKey{}).(model.Principal); ok && p.CaregiverID != nil && ids < 0 {
 			ids = 1 // a caregiver's token omitting ids asks about itself
 		}
@@ -172,10 +179,10 @@ func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.Operati
 	return est, nil
 }
 
-// reportArgs reads report's arguments as the client sent them; ids is the
+// reportCostArgs reads report's arguments as the client sent them; ids is the
 // number of distinct caregiver ids, -1 when omitted or null (all). Values
 // that do not parse count as omitted: the resolver rejects them anyway.
-func reportArgs(args map[string]any) (from, to *time.Time, ids int) {
+func reportCostArgs(args map[string]any) (from, to *time.Time, ids int) {
 	parse := func(v any) *time.Time {
 		s, ok := v.(string)
 		if !ok {

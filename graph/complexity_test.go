@@ -55,7 +55,13 @@ func TestConnectionComplexity(t *testing.T) {
 // of one type, and MaxReportCells set to limit.
 func reportEnv(t *testing.T, limit int) (*env, int64, int64, int64) {
 	t.Helper()
-	e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxReportCells: limit}})
+	// gqlgen's executor answers every report here: MaxReportCells applies.
+	return reportEnvWith(t, graph.Options{Limits: graph.Limits{MaxReportCells: limit}, DisableFastReport: true})
+}
+
+func reportEnvWith(t *testing.T, o graph.Options) (*env, int64, int64, int64) {
+	t.Helper()
+	e := newEnvWith(t, o)
 	typ, a, b := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Anna"), e.caregiver(t, "Bertil")
 	var ins []model.NewEvent
 	for m := time.January; m <= time.December; m++ {
@@ -68,6 +74,18 @@ func reportEnv(t *testing.T, limit int) (*env, int64, int64, int64) {
 // cellsQuery costs 12 months x 3 + 24 cells x 2 = 84 on reportEnv: a month
 // selects caregivers, caregiver and totals, a cell caregiver and totals.
 const cellsQuery = `{ report %s { months { caregivers { caregiver { name } totals { eventCount } } } } }`
+
+// TestFastReportCost: report-only queries that the fast report path answers
+// are bounded by MaxFastReportCells; a query that mixes in another root
+// field goes through gqlgen's executor and keeps MaxReportCells.
+func TestFastReportCost(t *testing.T) {
+	e, _, _, _ := reportEnvWith(t, graph.Options{Limits: graph.Limits{MaxReportCells: 10, MaxFastReportCells: 84}})
+	e.mustQuery(t, fmt.Sprintf(cellsQuery, ""), nil)
+	mixed := strings.Replace(fmt.Sprintf(cellsQuery, ""), "{ report", "{ eventTypes { code } report", 1)
+	requireComplexity(t, e.post(t, mixed), "which exceeds the limit of 10")
+	e, _, _, _ = reportEnvWith(t, graph.Options{Limits: graph.Limits{MaxReportCells: 1000, MaxFastReportCells: 83}})
+	requireComplexity(t, e.post(t, fmt.Sprintf(cellsQuery, "")), "which exceeds the limit of 83")
+}
 
 func TestReportCost(t *testing.T) {
 	t.Run("OK at the limit", func(t *testing.T) {

@@ -23,9 +23,13 @@ const (
 	DefaultMaxRootFields  = 20
 	DefaultMaxAliases     = 50
 	DefaultMaxReportCells = 100000
-	DefaultRequestTimeout = 30 * time.Second
-	DefaultRateLimit      = 50  // requests per second per token
-	DefaultRateBurst      = 100 // requests a token may make at once
+	// DefaultMaxFastReportCells bounds reports the fast report path answers:
+	// it writes about half a million cells a second, with no per-object
+	// executor cost, so the whole period for every caregiver fits.
+	DefaultMaxFastReportCells = 2000000
+	DefaultRequestTimeout     = 30 * time.Second
+	DefaultRateLimit          = 50  // requests per second per token
+	DefaultRateBurst          = 100 // requests a token may make at once
 )
 
 // Limits hold the request limits and hardening switches of the API. The
@@ -46,6 +50,9 @@ type Limits struct {
 	// MaxReportCells caps the data-dependent cost estimate of report fields
 	// (months x caregivers x what is selected per cell); see complexity.go.
 	MaxReportCells int
+	// MaxFastReportCells replaces MaxReportCells for report-only queries
+	// that the fast report path answers (fastreport.go).
+	MaxFastReportCells int
 	// RequestTimeout is the deadline of each request's context.
 	RequestTimeout time.Duration
 	// RateLimiter limits each token's requests; nil means one with
@@ -75,6 +82,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxReportCells == 0 {
 		l.MaxReportCells = DefaultMaxReportCells
+	}
+	if l.MaxFastReportCells == 0 {
+		l.MaxFastReportCells = DefaultMaxFastReportCells
 	}
 	if l.RequestTimeout == 0 {
 		l.RequestTimeout = DefaultRequestTimeout

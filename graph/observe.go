@@ -19,6 +19,9 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	events   *prometheus.CounterVec
 	groups   prometheus.Histogram
+	// fastReports counts operations the fast report path served or
+	// handed back to gqlgen.
+	fastReports *prometheus.CounterVec
 
 	mu  sync.Mutex
 	ops map[string]bool // operation names seen, bounded by maxOperationLabels
@@ -50,11 +53,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "registerEvent calls that shared one group-commit transaction.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
 		}),
+		fastReports: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reimburse_fast_report_total",
+			Help: "Report operations the fast report path answered (served) or handed to gqlgen's executor (fallback).",
+		}, []string{"outcome"}),
 		ops: map[string]bool{},
 	}
-	reg.MustRegister(m.requests, m.duration, m.events, m.groups)
+	reg.MustRegister(m.requests, m.duration, m.events, m.groups, m.fastReports)
 	for _, a := range []string{"registered", "reimbursed", "voided"} {
 		m.events.WithLabelValues(a)
+	}
+	for _, o := range []string{"served", "fallback"} {
+		m.fastReports.WithLabelValues(o)
 	}
 	return m
 }
@@ -99,6 +109,9 @@ type requestInfo struct {
 	operation string
 	code      string
 	tokenID   int64
+	// fastReport is "served" when the fast report path answered, "fallback"
+	// when it tried and handed the operation to gqlgen, "" otherwise.
+	fastReport string
 }
 
 func (ri *requestInfo) set(fn func(*requestInfo)) {
@@ -127,17 +140,23 @@ func observe(log *slog.Logger, m *Metrics, endpoint string, next http.Handler) h
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri)))
 		d := time.Since(start)
 		ri.mu.Lock()
-		op, code, tok := ri.operation, ri.code, ri.tokenID
+		op, code, tok, fast := ri.operation, ri.code, ri.tokenID, ri.fastReport
 		ri.mu.Unlock()
 		if m != nil {
 			l := m.label(op)
 			m.requests.WithLabelValues(l, code).Inc()
 			m.duration.WithLabelValues(l).Observe(d.Seconds())
+			if fast != "" {
+				m.fastReports.WithLabelValues(fast).Inc()
+			}
 		}
 		attrs := []any{"request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path,
 			"operation", op, "code", code, "duration_ms", float64(d.Microseconds()) / 1000}
 		if tok != 0 {
 			attrs = append(attrs, "token_id", tok)
+		}
+		if fast != "" {
+			attrs = append(attrs, "fast_report", fast)
 		}
 		log.InfoContext(r.Context(), "request", attrs...)
 	})

@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"context"
+	"time"
+
 	"github.com/reimburse/reimburse/graph/gqlmodel"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
@@ -16,4 +19,17 @@ type Resolver struct {
 // money wraps minor units with the deployment's currency.
 func (r *Resolver) money(m model.Money) *gqlmodel.Money {
 	return &gqlmodel.Money{Amount: m, Currency: r.Store.Currency()}
+}
+
+// reportFor computes the report a `report` field asks for. Both the Report
+// resolver and the fast report path (fastreport.go) call it, so argument
+// handling, and any authorization or row scoping added later, live in this
+// one place. byEventType asks for the per-type breakdown.
+func (r *Resolver) reportFor(ctx context.Context, from, to *time.Time, caregiverIDs []int64, byEventType bool) (*model.Report, error) {
+	ids, err := scopeReport(principalFrom(ctx), caregiverIDs)
+	if err != nil {
+		return nil, err
+	}
+	q := model.ReportQuery{From: from, To: to, CaregiverIDs: ids, ByEventType: byEventType}
+	return r.Store.Report(ctx, q)
 }

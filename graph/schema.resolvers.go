@@ -209,12 +209,7 @@ func (r *queryResolver) Reimbursement(ctx context.Context, id int64) (*model.Rei
 
 // Report is the resolver for the report field.
 func (r *queryResolver) Report(ctx context.Context, from *time.Time, to *time.Time, caregiverIds []int64) (*model.Report, error) {
-	ids, err := scopeReport(principalFrom(ctx), caregiverIds)
-	if err != nil {
-		return nil, fail(ctx, "", err)
-	}
-	q := model.ReportQuery{From: from, To: to, CaregiverIDs: ids, ByEventType: selects(ctx, "months.caregivers.byEventType")}
-	rep, err := r.Store.Report(ctx, q)
+	rep, err := r.reportFor(ctx, from, to, caregiverIds, selects(ctx, "months.caregivers.byEventType"))
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}

@@ -34,6 +34,10 @@ type Options struct {
 	Metrics *Metrics
 	// Limits are the request limits (limits.go); zero fields take defaults.
 	Limits
+	// DisableFastReport sends report queries through gqlgen's executor
+	// instead of the fast report path (fastreport.go). The responses are the
+	// same; it is there for comparison and as a safety valve.
+	DisableFastReport bool
 }
 
 // New returns the /graphql handler: request id, bearer authentication,
@@ -49,7 +53,8 @@ func New(cfg Options) http.Handler {
 		cfg.ComplexityLimit = DefaultComplexityLimit
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Store: cfg.Store}, Directives: directives(), Complexity: complexityRoot()}))
+	res := &Resolver{Store: cfg.Store}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Directives: directives(), Complexity: complexityRoot()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -61,11 +66,17 @@ func New(cfg Options) http.Handler {
 	} else {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(&complexityLimit{store: cfg.Store, limit: cfg.ComplexityLimit, cellsLimit: cfg.MaxReportCells})
+	srv.Use(&complexityLimit{store: cfg.Store, limit: cfg.ComplexityLimit, cellsLimit: cfg.MaxReportCells,
+		fastCellsLimit: cfg.MaxFastReportCells, fast: !cfg.DisableFastReport})
 	srv.SetErrorPresenter(presenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	srv.Use(opNameRecorder{})
 	srv.AroundResponses(responseObserver)
+	if !cfg.DisableFastReport {
+		// Last, so that it is the innermost response interceptor: the
+		// observer above sees its responses like gqlgen's.
+		srv.Use(newFastReport(res, cfg.Logger))
+	}
 
 	var h http.Handler = srv
 	h = codeTransportErrors(h)

@@ -66,22 +66,28 @@ func digits(s string) bool {
 }
 
 // Decimal formats m as an exact decimal string with two fraction digits.
-func (m Money) Decimal() string {
-	n := int64(m)
-	neg := n < 0
-	u := uint64(n)
-	if neg {
-		u = uint64(-n)
+func (m Money) Decimal() string { return string(m.AppendDecimal(nil)) }
+
+// AppendDecimal appends m's Decimal form to dst. It is the one formatter of
+// amounts: the GraphQL scalar and the report fast path write through it, so
+// they cannot disagree, and it does not allocate when dst has room.
+func (m Money) AppendDecimal(dst []byte) []byte {
+	u := uint64(m)
+	if m < 0 {
+		dst = append(dst, '-')
+		u = -u
 	}
-	s := strconv.FormatUint(u, 10)
-	for len(s) < 3 {
-		s = "0" + s
+	var buf [20]byte
+	d := strconv.AppendUint(buf[:0], u, 10)
+	switch len(d) {
+	case 1:
+		return append(dst, '0', '.', '0', d[0])
+	case 2:
+		return append(dst, '0', '.', d[0], d[1])
 	}
-	out := s[:len(s)-2] + "." + s[len(s)-2:]
-	if neg {
-		out = "-" + out
-	}
-	return out
+	dst = append(dst, d[:len(d)-2]...)
+	dst = append(dst, '.')
+	return append(dst, d[len(d)-2:]...)
 }
 
 // MaxPrice bounds a price at 1,000,000,000.00. Sums are int64 minor units:

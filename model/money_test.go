@@ -72,3 +72,16 @@ func FuzzParseDecimal(f *testing.F) {
 		}
 	})
 }
+
+func TestMoneyAppendDecimal(t *testing.T) {
+	for _, m := range []model.Money{0, 1, 9, 10, 99, 100, 101, 125050, -1, -10, -100, -125050, 1<<63 - 1, -1 << 63} {
+		prefix := []byte("x")
+		got := string(m.AppendDecimal(prefix))
+		if want := "x" + m.Decimal(); got != want {
+			t.Errorf("Money(%d).AppendDecimal = %q; want %q", int64(m), got, want)
+		}
+	}
+	if got := model.Money(-1 << 63).Decimal(); got != "-92233720368547758.08" {
+		t.Errorf("Decimal of the smallest int64 = %q", got)
+	}
+}

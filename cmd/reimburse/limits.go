@@ -10,18 +10,18 @@ import (
 
 // limitFlags are serve's request limits and hardening switches.
 type limitFlags struct {
-	maxBody     int64
-	maxTokens   int
-	maxDepth    int
-	maxRoot     int
-	maxAliases  int
-	complexity  int
-	reportCells int
-	rate        float64
-	burst       int
-	timeout     time.Duration
-	introspect  bool
-	playground  bool
+	maxBody                int64
+	maxTokens              int
+	maxDepth               int
+	maxRoot                int
+	maxAliases             int
+	complexity             int
+	reportCells, fastCells int
+	rate                   float64
+	burst                  int
+	timeout                time.Duration
+	introspect             bool
+	playground             bool
 }
 
 func (f *limitFlags) register(fs *flag.FlagSet) {
@@ -31,7 +31,8 @@ func (f *limitFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxRoot, "max-root-fields", graph.DefaultMaxRootFields, "most root fields in an operation")
 	fs.IntVar(&f.maxAliases, "max-aliases", graph.DefaultMaxAliases, "most aliased fields in an operation")
 	fs.IntVar(&f.complexity, "max-complexity", graph.DefaultComplexityLimit, "highest operation complexity (1 per field, connections times first)")
-	fs.IntVar(&f.reportCells, "max-report-cells", graph.DefaultMaxReportCells, "highest estimated report cost (month x caregiver cells times the fields selected per cell)")
+	fs.IntVar(&f.reportCells, "max-report-cells", graph.DefaultMaxReportCells, "highest estimated report cost (month x caregiver cells times the fields selected per cell) for reports gqlgen's executor answers")
+	fs.IntVar(&f.fastCells, "max-fast-report-cells", graph.DefaultMaxFastReportCells, "highest estimated report cost for report-only queries the fast report path answers")
 	fs.Float64Var(&f.rate, "rate-limit", graph.DefaultRateLimit, "requests per second per token; 0 turns rate limiting off")
 	fs.IntVar(&f.burst, "rate-burst", graph.DefaultRateBurst, "requests a token may make at once")
 	fs.DurationVar(&f.timeout, "request-timeout", graph.DefaultRequestTimeout, "deadline of each API request, database work included")
@@ -47,7 +48,7 @@ func (f *limitFlags) limits() (graph.Limits, error) {
 	}{
 		{"max-body-bytes", f.maxBody}, {"max-query-tokens", int64(f.maxTokens)}, {"max-depth", int64(f.maxDepth)},
 		{"max-root-fields", int64(f.maxRoot)}, {"max-aliases", int64(f.maxAliases)}, {"max-complexity", int64(f.complexity)},
-		{"max-report-cells", int64(f.reportCells)}, {"rate-burst", int64(f.burst)},
+		{"max-report-cells", int64(f.reportCells)}, {"max-fast-report-cells", int64(f.fastCells)}, {"rate-burst", int64(f.burst)},
 	} {
 		if c.v <= 0 {
 			return graph.Limits{}, fmt.Errorf("--%s must be positive, got %d", c.name, c.v)
@@ -60,13 +61,14 @@ func (f *limitFlags) limits() (graph.Limits, error) {
 		return graph.Limits{}, fmt.Errorf("--request-timeout must be positive, got %s", f.timeout)
 	}
 	return graph.Limits{
-		MaxBodyBytes:   f.maxBody,
-		MaxQueryTokens: f.maxTokens,
-		MaxDepth:       f.maxDepth,
-		MaxRootFields:  f.maxRoot,
-		MaxAliases:     f.maxAliases,
-		MaxReportCells: f.reportCells,
-		RequestTimeout: f.timeout,
+		MaxBodyBytes:       f.maxBody,
+		MaxQueryTokens:     f.maxTokens,
+		MaxDepth:           f.maxDepth,
+		MaxRootFields:      f.maxRoot,
+		MaxAliases:         f.maxAliases,
+		MaxReportCells:     f.reportCells,
+		MaxFastReportCells: f.fastCells,
+		RequestTimeout:     f.timeout,
 		// One limiter for /graphql and the CSV export: one budget per token.
 		RateLimiter:          graph.NewRateLimiter(f.rate, f.burst),
 		DisableIntrospection: !f.introspect,

@@ -31,6 +31,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	maxBackdate := fs.Duration("max-backdate", model.DefaultMaxBackdate, "how old an event a CAREGIVER token may register, e.g. 720h (ADMIN and ACCOUNTANT: any age)")
 	var lf limitFlags
 	lf.register(fs)
+	fastReport := fs.Bool("fast-report", true, "answer report-only queries with the fast report path; false runs every query through gqlgen's executor")
 	pos, err := parse(fs, args, getenv)
 	if err != nil {
 		return err
@@ -83,7 +84,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	mux := http.NewServeMux()
-	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics, ComplexityLimit: lf.complexity, Limits: limits}
+	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics, ComplexityLimit: lf.complexity, Limits: limits, DisableFastReport: !*fastReport}
 	mux.Handle("/graphql", graph.New(gopt))
 	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(gopt))
 	if lf.playground {

@@ -5,7 +5,6 @@ package scalar
 
 import (
 	"encoding/json"
-
 	"io"
 	"strconv"
 	"time"
@@ -72,7 +71,18 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 
 // MarshalDecimal writes minor units as an exact decimal string.
 func MarshalDecimal(m model.Money) graphql.Marshaler {
-	return graphql.WriterFunc(func(w io.Writer) { quoted(w, m.Decimal()) })
+	return graphql.WriterFunc(func(w io.Writer) {
+		var buf [32]byte
+		_, _ = w.Write(AppendDecimal(buf[:0], m))
+	})
+}
+
+// AppendDecimal appends to dst exactly what MarshalDecimal writes, for
+// writers that build JSON in a byte slice (the report fast path).
+func AppendDecimal(dst []byte, m model.Money) []byte {
+	dst = append(dst, '"')
+	dst = m.AppendDecimal(dst)
+	return append(dst, '"')
 }
 
 // UnmarshalDecimal parses an exact decimal string into minor units.

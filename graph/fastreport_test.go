@@ -1,0 +1,331 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store"
+)
+
+// twin is one store behind two handlers: e.h with the fast report path,
+// slow with gqlgen's executor for everything.
+type twin struct {
+	*env
+	slow http.Handler
+}
+
+func newTwin(t testing.TB, opts ...func(*store.Options)) *twin {
+	t.Helper()
+	// Hundreds of requests from one token: no rate limit on either side.
+	unlimited := graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}
+	e := newEnvWith(t, graph.Options{Limits: unlimited}, opts...)
+	slow := graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DisableFastReport: true,
+		Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}})
+	return &twin{env: e, slow: slow}
+}
+
+// send posts body to h as the admin with the given request id.
+func (tw *twin) send(h http.Handler, reqID, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tw.secret)
+	req.Header.Set("X-Request-Id", reqID)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w
+}
+
+// fastOutcome returns the fast_report attribute of the request's log line:
+// "served", "fallback" or "" (not tried).
+func (tw *twin) fastOutcome(t testing.TB, reqID string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^.*msg=request request_id=` + regexp.QuoteMeta(reqID) + ` .*$`)
+	line := re.FindString(tw.log.String())
+	if line == "" {
+		t.Fatalf("no log line for request %s", reqID)
+	}
+	_, after, ok := strings.Cut(line, " fast_report=")
+	if !ok {
+		return ""
+	}
+	outcome, _, _ := strings.Cut(after, " ")
+	return outcome
+}
+
+// compare runs body through both handlers and fails unless the responses
+// are the same. Bodies must be byte-identical; only when both carry errors
+// are the errors compared as a set, because gqlgen resolves fields
+// concurrently and lists their errors in the order they happened. It
+// returns the fast handler's outcome and whether the response has errors.
+func (tw *twin) compare(t testing.TB, reqID, body string) (outcome string, hasErrors bool) {
+	t.Helper()
+	fast, slow := tw.send(tw.h, reqID, body), tw.send(tw.slow, reqID, body)
+	fb, sb := fast.Body.Bytes(), slow.Body.Bytes()
+	if fast.Code != slow.Code {
+		t.Fatalf("status %d (fast) != %d (gqlgen)\nrequest: %s\nfast: %s\ngqlgen: %s", fast.Code, slow.Code, body, fb, sb)
+	}
+	type resp struct {
+		Errors []json.RawMessage `json:"errors"`
+		Data   json.RawMessage   `json:"data"`
+	}
+	var fr, sr resp
+	if err := json.Unmarshal(fb, &fr); err != nil {
+		t.Fatalf("fast body %q: %v", fb, err)
+	}
+	if err := json.Unmarshal(sb, &sr); err != nil {
+		t.Fatalf("gqlgen body %q: %v", sb, err)
+	}
+	same := bytes.Equal(fb, sb)
+	if !same && len(fr.Errors) > 0 && len(sr.Errors) > 0 {
+		sortRaw := func(xs []json.RawMessage) {
+			slices.SortFunc(xs, func(a, b json.RawMessage) int { return bytes.Compare(a, b) })
+		}
+		sortRaw(fr.Errors)
+		sortRaw(sr.Errors)
+		same = bytes.Equal(fr.Data, sr.Data) && slices.EqualFunc(fr.Errors, sr.Errors, func(a, b json.RawMessage) bool { return bytes.Equal(a, b) })
+	}
+	if !same {
+		t.Fatalf("responses differ\nrequest: %s\nfast:   %s\ngqlgen: %s", body, fb, sb)
+	}
+	return tw.fastOutcome(t, reqID), len(sr.Errors) > 0
+}
+
+// seedOdd fills a Stockholm store with caregivers whose names need
+// escaping, event types with price histories, and events over 18 months
+// (edges of months in the report zone included), some reimbursed and some
+// voided. It returns the caregiver ids as GraphQL IDs.
+func seedOdd(t testing.TB, tw *twin) []string {
+	t.Helper()
+	ctx := context.Background()
+	ref := func(s string) *string { return &s }
+	cgs := []model.NewCaregiver{
+		{Name: `Anna "Q" Berg`, ExternalRef: ref("SE2321000016-1234")},
+		{Name: `Back\slash \u0041 \\ \n`},
+		{Name: "Ünïcødé 名前 😀 Ω", ExternalRef: ref(`HSA "7" \ ✓`)},
+		{Name: `</script><script>alert('x')</script>`},
+		{Name: "Tom & Jerry <b>bold</b> \u2028sep\u2029 zero\u200bwidth"},
+		{Name: "Emoji 👩‍⚕️ family 👨‍👩‍👧", ExternalRef: ref("&<>")},
+		{Name: "Bo"},
+		{Name: "Nobody (no events)"},
+	}
+	var ids []int64
+	for _, c := range cgs {
+		got, err := tw.s.CreateCaregiver(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, got.ID)
+	}
+	at := func(s string) *time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &v
+	}
+	mustType := func(code, name string, price model.Money, from *time.Time) int64 {
+		et, err := tw.s.CreateEventType(ctx, model.NewEventType{Code: code, Name: name, Price: price, EffectiveFrom: from})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return et.ID
+	}
+	setPrice := func(id int64, price model.Money, from string) {
+		if _, err := tw.s.SetEventTypePrice(ctx, model.NewPrice{EventTypeID: id, Price: price, EffectiveFrom: *at(from)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lab := mustType("LAB", "Lab \"panel\" \\ </script>", 9999, nil)
+	setPrice(lab, 12000, "2023-07-01T00:00:00+02:00")
+	setPrice(lab, 13050, "2024-01-01T00:00:00+01:00")
+	xray := mustType("XRAY", "Röntgen ✓", 125050, nil)
+	later := mustType("LATER_1", "Starts in 2023", 50001, at("2023-03-01T00:00:00Z"))
+	setPrice(later, 60000, "2030-01-01T00:00:00Z") // scheduled, not yet in force
+	types := []int64{lab, xray, later}
+
+	rng := rand.New(rand.NewPCG(3, 5))
+	start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ins []model.NewEvent
+	for i := 0; i < 600; i++ {
+		occurred := start.Add(time.Duration(rng.Int64N(int64(530 * 24 * time.Hour))))
+		if i%25 == 0 { // around midnight of a month's first day in Stockholm
+			m := time.Date(2023, time.Month(1+i%17), 1, 0, 0, 0, 0, time.UTC)
+			occurred = m.Add(time.Duration(rng.IntN(180)-90) * time.Minute)
+		}
+		typ := types[rng.IntN(len(types))]
+		if typ == later && occurred.Before(time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC)) {
+			typ = xray
+		}
+		ins = append(ins, model.NewEvent{EventTypeID: typ, CaregiverID: ids[rng.IntN(len(ids)-1)], OccurredAt: occurred.Truncate(time.Microsecond)})
+	}
+	evIDs := tw.register(t, ins...)
+	admin := model.Principal{TokenID: 1, Role: model.RoleAdmin}
+	if _, err := tw.s.ReimbursePending(ctx, admin, ids[:3], model.NewYearMonth(2023, time.June)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.s.ReimburseEvents(ctx, admin, []int64{evIDs[500], evIDs[501], evIDs[550]}); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{7, 300, 301, 420, 599} {
+		if _, err := tw.s.VoidEvent(ctx, admin, evIDs[i], "wrong"); err != nil && model.ErrorCode(err) != model.EConflict {
+			t.Fatal(err)
+		}
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = fmt.Sprint(id)
+	}
+	return out
+}
+
+func stockholm(t testing.TB) func(*store.Options) {
+	loc, err := time.LoadLocation("Europe/Stockholm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(o *store.Options) { o.TimeZone = loc }
+}
+
+// TestFastReportMatchesGqlgen is the fast path's property test: random
+// report operations and variables give the same HTTP response through the
+// fast path as through gqlgen's executor, on the same store.
+func TestFastReportMatchesGqlgen(t *testing.T) {
+	tw := newTwin(t, stockholm(t))
+	cgIDs := seedOdd(t, tw)
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
+	gen := newReportGen(42, cgIDs)
+	counts := map[string]int{}
+	for i := 0; i < n; i++ {
+		query, vars := gen.operation()
+		body := gqlBody(t, query, vars)
+		outcome, hasErrors := tw.compare(t, fmt.Sprintf("q%d", i), body)
+		if outcome == "fallback" && !hasErrors {
+			t.Fatalf("the fast path handed a query that gqlgen answers without errors to gqlgen:\n%s", body)
+		}
+		counts[outcome]++
+		if hasErrors {
+			counts["errors"]++
+		}
+	}
+	t.Logf("%d operations: %d served by the fast path, %d handed to gqlgen, %d not report-only; %d with errors",
+		n, counts["served"], counts["fallback"], counts[""], counts["errors"])
+	if counts["served"] < n*6/10 || counts["fallback"] == 0 {
+		t.Fatalf("outcomes %v: want most operations served and some handed back", counts)
+	}
+}
+
+func TestFastReport(t *testing.T) {
+	tw := newTwin(t, stockholm(t))
+	cgIDs := seedOdd(t, tw)
+	const full = `query($cg: [ID!], $at: DateTime!) { __typename report(caregiverIds: $cg) { __typename from to timeZone currency
+		totals { ...T } months { month totals { ...T } caregivers { caregiver { id name externalRef createdAt }
+		totals { ...T } byEventType { eventType { id code name price { amount currency } priceAt(at: $at) { amount }
+		prices { price { amount } effectiveFrom } createdAt } totals { ...T } } } } }
+		other: report(from: "2023-05-15T00:00:00+02:00", to: "2024-02-01T00:00:00Z") { months { caregivers { caregiver { name } } } } }
+	fragment T on Totals { eventCount amount { amount currency } reimbursed { amount } pending { amount } }`
+	n := 0
+	run := func(t *testing.T, vars map[string]any, query string) (string, bool) {
+		n++
+		return tw.compare(t, fmt.Sprintf("t%d", n), gqlBody(t, query, vars))
+	}
+
+	t.Run("OK served", func(t *testing.T) {
+		tw.queries.reset()
+		if outcome, errs := run(t, map[string]any{"at": "2023-02-01T00:00:00Z"}, full); outcome != "served" || errs {
+			t.Fatalf("outcome %q, errors %v; want served without errors", outcome, errs)
+		}
+	})
+	t.Run("OK one query per kind of referenced row", func(t *testing.T) {
+		tw.queries.reset()
+		tw.send(tw.h, "stmts", gqlBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
+		// token, two reports (BEGIN, rollups or events, COMMIT, twice over at
+		// most three reads), one caregiver query, one type query and its prices.
+		var cg, types int
+		for _, s := range tw.queries.statements() {
+			cg += strings.Count(s, `FROM "caregivers"`)
+			types += strings.Count(s, `FROM "event_types"`)
+		}
+		if cg != 1 || types != 1 {
+			t.Fatalf("%d caregiver and %d event type queries for two reports, want 1 and 1:\n%s", cg, types, strings.Join(tw.queries.statements(), "\n"))
+		}
+	})
+	t.Run("ErrUnknownCaregiver through gqlgen", func(t *testing.T) {
+		body := gqlBody(t, full, map[string]any{"cg": []string{cgIDs[0], "999"}, "at": "2023-02-01T00:00:00Z"})
+		outcome, _ := tw.compare(t, "unknown", body)
+		var r struct{ Errors []gqlError }
+		if err := json.Unmarshal(tw.send(tw.h, "unknown2", body).Body.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		requireOne(t, r.Errors, "BAD_USER_INPUT", "caregiverIds")
+		if outcome != "fallback" || !strings.Contains(r.Errors[0].Message, "999") {
+			t.Fatalf("outcome %q, error %q; want fallback naming 999", outcome, r.Errors[0].Message)
+		}
+	})
+	t.Run("ErrBadPriceAt through gqlgen", func(t *testing.T) {
+		q := `query($at: DateTime!) { report { months { caregivers { byEventType { eventType { code priceAt(at: $at) { amount } } } } } } }`
+		if outcome, errs := run(t, map[string]any{"at": "yesterday"}, q); outcome != "fallback" || !errs {
+			t.Fatalf("outcome %q, errors %v; want fallback with errors", outcome, errs)
+		}
+	})
+	for name, q := range map[string]string{
+		"mixed roots": `{ report { totals { eventCount } } eventTypes { code } }`,
+		"mutation":    `mutation { createCaregiver(input: {name: "Cy"}) { id } }`,
+		"other query": `{ caregivers(first: 3) { nodes { name } } }`,
+		"typename":    `{ __typename }`,
+		"skipped":     `query($no: Boolean! = false) { report @include(if: $no) { currency } __typename }`,
+	} {
+		t.Run("OK untouched "+name, func(t *testing.T) {
+			if name == "mutation" { // the twin would create two caregivers
+				resp := tw.send(tw.h, "mut", gqlBody(t, q, nil))
+				if resp.Code != http.StatusOK || tw.fastOutcome(t, "mut") != "" {
+					t.Fatalf("mutation: %d %s, outcome %q", resp.Code, resp.Body, tw.fastOutcome(t, "mut"))
+				}
+				return
+			}
+			if outcome, _ := run(t, nil, q); outcome != "" {
+				t.Fatalf("outcome %q, want the operation left to gqlgen", outcome)
+			}
+		})
+	}
+	t.Run("OK disabled", func(t *testing.T) {
+		log := &syncBuffer{}
+		h := graph.New(graph.Options{Store: tw.s, Logger: slog.New(slog.NewTextHandler(log, nil)), DisableFastReport: true})
+		resp := tw.send(h, "off", gqlBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
+		if resp.Code != http.StatusOK || strings.Contains(log.String(), "fast_report") {
+			t.Fatalf("disabled: status %d, log %s", resp.Code, log)
+		}
+	})
+}
+
+// TestFastReportObserved checks that fast responses are logged and counted
+// like gqlgen's, with their outcome.
+func TestFastReportObserved(t *testing.T) {
+	e := newObsEnv(t)
+	seedObs(t, e)
+	mustContain(t, e.post(t, `{"query":"query Sums { report { totals { eventCount } } }"}`), `{"data":{"report":{"totals":{"eventCount":0}}}}`)
+	mustContain(t, e.post(t, `{"query":"query Bad { report(caregiverIds: [\"9\"]) { currency } }"}`), "BAD_USER_INPUT")
+	mustContain(t, e.scrape(t),
+		`reimburse_fast_report_total{outcome="served"} 1`,
+		`reimburse_fast_report_total{outcome="fallback"} 1`,
+		`reimburse_requests_total{code="OK",operation="Sums"} 1`,
+		`reimburse_requests_total{code="BAD_USER_INPUT",operation="Bad"} 1`,
+	)
+	mustContain(t, e.log.String(), "operation=Sums code=OK", "fast_report=served", "operation=Bad code=BAD_USER_INPUT")
+}

@@ -47,10 +47,11 @@ func compareAll(args []string) error {
 }
 
 func printTable(rs []result) {
-	fmt.Println("| driver | SQLite | events | bulk insert rows/s | rollup build s | 1-event tx/s (FULL) | rollup whole ms | rollup 12x100 ms | naive whole ms | naive 12x100 ms |")
-	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| driver | SQLite | events | bulk insert rows/s | bulk CPU µs/row | rollup build s | 1-event tx/s (FULL) | CPU µs/tx | rollup whole ms | CPU ms | rollup 12x100 ms | naive whole ms | CPU ms | naive 12x100 ms |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rs {
-		fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.0f | %.0f | %.1f | %.0f | %.1f |\n", r.Driver, r.SQLite, r.Events,
-			r.BulkRowsPerS, r.RollupBuildS, r.SingleTxPerS, r.RollupWholeMS, r.Rollup12MS, r.NaiveWholeMS, r.Naive12MS)
+		fmt.Printf("| %s | %s | %d | %.0f | %.1f | %.2f | %.0f | %.0f | %.0f | %.0f | %.1f | %.0f | %.0f | %.1f |\n", r.Driver, r.SQLite, r.Events,
+			r.BulkRowsPerS, r.BulkCPUUSPerRow, r.RollupBuildS, r.SingleTxPerS, r.SingleTxCPUUSPerT, r.RollupWholeMS, r.RollupWholeCPUMS,
+			r.Rollup12MS, r.NaiveWholeMS, r.NaiveWholeCPUMS, r.Naive12MS)
 	}
 }

@@ -66,14 +66,14 @@ func bulkInsert(ctx context.Context, db *sql.DB, rng *rand.Rand, events, caregiv
 
 // singleTx times transactions of one event and its rollup upsert, as
 // registerEvent without group commit does, at synchronous=FULL.
-func singleTx(ctx context.Context, db *sql.DB, rng *rand.Rand, n int, limit time.Duration, caregivers, types int) (float64, error) {
+func singleTx(ctx context.Context, db *sql.DB, rng *rand.Rand, n int, limit time.Duration, caregivers, types int) (float64, int, error) {
 	at := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
 	start := time.Now()
 	done := 0
 	for ; done < n && time.Since(start) < limit; done++ {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
-			return 0, err
+			return 0, done, err
 		}
 		et, cg := 1+rng.IntN(types), 1+rng.IntN(caregivers)
 		_, err = tx.ExecContext(ctx, `INSERT INTO events (event_type_id, caregiver_id, occurred_at, month, amount, status, registered_at, registered_by)
@@ -85,11 +85,11 @@ func singleTx(ctx context.Context, db *sql.DB, rng *rand.Rand, n int, limit time
 		}
 		if err != nil {
 			tx.Rollback()
-			return 0, err
+			return 0, done, err
 		}
 		if err := tx.Commit(); err != nil {
-			return 0, err
+			return 0, done, err
 		}
 	}
-	return float64(done) / time.Since(start).Seconds(), nil
+	return float64(done) / time.Since(start).Seconds(), done, nil
 }

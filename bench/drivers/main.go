@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/reimburse/reimburse/store/migrations"
@@ -46,6 +47,12 @@ type result struct {
 	Rollup12MS    float64 `json:"rollup12Ms"`
 	NaiveWholeMS  float64 `json:"naiveWholeMs"`
 	Naive12MS     float64 `json:"naive12Ms"`
+	// CPU time (user+sys of the process) is steadier than wall time on a
+	// shared machine: other tenants stretch the wall clock, not our CPU.
+	BulkCPUUSPerRow   float64 `json:"bulkCpuUsPerRow"`
+	NaiveWholeCPUMS   float64 `json:"naiveWholeCpuMs"`
+	RollupWholeCPUMS  float64 `json:"rollupWholeCpuMs"`
+	SingleTxCPUUSPerT float64 `json:"singleTxCpuUsPerTx"`
 }
 
 func main() {
@@ -142,11 +149,12 @@ func measure(ctx context.Context, dir string, events, caregivers, types, runs, s
 	from := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
 	to := from.AddDate(5, 0, 0)
 	fmt.Fprintf(os.Stderr, "%s: bulk insert of %d events\n", driverLabel, events)
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	if err := bulkInsert(ctx, db, rng, events, caregivers, types, from, to); err != nil {
 		return r, err
 	}
 	r.BulkRowsPerS = float64(events) / time.Since(start).Seconds()
+	r.BulkCPUUSPerRow = float64(cpuTime()-cpu) / 1e3 / float64(max(events, 1))
 	start = time.Now()
 	if _, err := db.Exec(`INSERT INTO month_rollups (month, caregiver_id, event_type_id, status, event_count, amount)
 		SELECT month, caregiver_id, event_type_id, status, COUNT(*), SUM(amount) FROM events WHERE status <> 'VOIDED'
@@ -162,32 +170,39 @@ func measure(ctx context.Context, dir string, events, caregivers, types, runs, s
 	}
 	in := "caregiver_id IN (" + strings.Join(hundred, ", ") + ")"
 	queries := []struct {
-		dst  *float64
-		sql  string
-		args []any
+		dst, cpu *float64
+		sql      string
+		args     []any
 	}{
-		{&r.RollupWholeMS, `SELECT month, caregiver_id, status, SUM(event_count), SUM(amount) FROM month_rollups
+		{&r.RollupWholeMS, &r.RollupWholeCPUMS, `SELECT month, caregiver_id, status, SUM(event_count), SUM(amount) FROM month_rollups
 			WHERE month >= ? AND month <= ? GROUP BY month, caregiver_id, status ORDER BY month, caregiver_id`, []any{202101, 202512}},
-		{&r.Rollup12MS, `SELECT month, caregiver_id, status, SUM(event_count), SUM(amount) FROM month_rollups
+		{&r.Rollup12MS, nil, `SELECT month, caregiver_id, status, SUM(event_count), SUM(amount) FROM month_rollups
 			WHERE month >= ? AND month <= ? AND ` + in + ` GROUP BY month, caregiver_id, status ORDER BY month, caregiver_id`, []any{202501, 202512}},
-		{&r.NaiveWholeMS, `SELECT month, caregiver_id, status, COUNT(*), SUM(amount) FROM events
+		{&r.NaiveWholeMS, &r.NaiveWholeCPUMS, `SELECT month, caregiver_id, status, COUNT(*), SUM(amount) FROM events
 			WHERE status <> 'VOIDED' AND occurred_at >= ? AND occurred_at < ? GROUP BY month, caregiver_id, status ORDER BY month, caregiver_id`,
 			[]any{from.UnixMicro(), to.UnixMicro()}},
-		{&r.Naive12MS, `SELECT month, caregiver_id, status, COUNT(*), SUM(amount) FROM events
+		{&r.Naive12MS, nil, `SELECT month, caregiver_id, status, COUNT(*), SUM(amount) FROM events
 			WHERE status <> 'VOIDED' AND occurred_at >= ? AND occurred_at < ? AND ` + in + ` GROUP BY month, caregiver_id, status ORDER BY month, caregiver_id`,
 			[]any{year.UnixMicro(), to.UnixMicro()}},
 	}
 	for _, q := range queries {
+		cpu := cpuTime()
 		d, err := median(runs, func() error { return scanAll(db, q.sql, q.args...) })
 		if err != nil {
 			return r, err
 		}
 		*q.dst = float64(d) / 1e6
+		if q.cpu != nil {
+			*q.cpu = float64(cpuTime()-cpu) / 1e6 / float64(runs)
+		}
 	}
 	fmt.Fprintf(os.Stderr, "%s: one-event transactions\n", driverLabel)
-	if r.SingleTxPerS, err = singleTx(ctx, db, rng, singles, singlesFor, caregivers, types); err != nil {
+	cpu = cpuTime()
+	var n int
+	if r.SingleTxPerS, n, err = singleTx(ctx, db, rng, singles, singlesFor, caregivers, types); err != nil {
 		return r, err
 	}
+	r.SingleTxCPUUSPerT = float64(cpuTime()-cpu) / 1e3 / float64(max(n, 1))
 	return r, nil
 }
 
@@ -227,6 +242,15 @@ func scanAll(db *sql.DB, q string, args ...any) error {
 		}
 	}
 	return rows.Err()
+}
+
+// cpuTime returns the user+system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // median runs f n times and returns the median duration.

@@ -66,7 +66,10 @@ func cleanEnv() []string {
 	return env
 }
 
-var rateRE = regexp.MustCompile(`seeded (\d+) events.* in (\S+) \((\d+) events/s\)`)
+var (
+	rateRE    = regexp.MustCompile(`seeded (\d+) events.* in (\S+) \((\d+) events/s\)`)
+	indexesRE = regexp.MustCompile(`indexes built in (\S+)`)
+)
 
 // seedOrReuse seeds c.db with the binary's seed command, unless --reuse
 // finds it, and adds the seed row.
@@ -96,14 +99,19 @@ func seedOrReuse(ctx context.Context, c config, bin string, t *table, logf func(
 		return fmt.Errorf("seed printed no rate: %q", out)
 	}
 	rate, _ := strconv.Atoi(m[3])
-	t.add(row{what: "seed (`reimburse seed`, bulk path)", n: 1, result: fmt.Sprintf("%s events/s (%s for %s events; %s with process start)",
-		thousands(rate), m[2], thousands(c.events), wall.Round(time.Millisecond))})
+	indexes := ""
+	if m := indexesRE.FindStringSubmatch(out); m != nil {
+		indexes = ", of which index builds " + m[1]
+	}
+	t.add(row{what: "seed (`reimburse seed`, bulk path)", n: 1, result: fmt.Sprintf("%s events/s (%s for %s events%s; %s with process start)",
+		thousands(rate), m[2], thousands(c.events), indexes, wall.Round(time.Millisecond))})
 	return nil
 }
 
 // server is a running reimburse serve process.
 type server struct {
 	url  string
+	log  string // the server's log file, removed after a clean stop
 	cmd  *exec.Cmd
 	done chan error
 	once sync.Once
@@ -126,7 +134,7 @@ func startServer(ctx context.Context, bin, db string, logf func(string, ...any))
 		logFile.Close()
 		return nil, err
 	}
-	s := &server{cmd: cmd, done: make(chan error, 1)}
+	s := &server{cmd: cmd, log: logFile.Name(), done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait(); logFile.Close() }()
 	deadline := time.Now().Add(30 * time.Second)
 	for s.url == "" {
@@ -177,6 +185,9 @@ func (s *server) stop() error {
 		case <-time.After(30 * time.Second):
 			_ = s.cmd.Process.Kill()
 			s.err = fmt.Errorf("killed after 30 s: %v", <-s.done)
+		}
+		if s.err == nil {
+			os.Remove(s.log)
 		}
 	})
 	return s.err

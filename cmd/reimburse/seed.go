@@ -110,13 +110,15 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	_ = bar.Finish()
 	fmt.Fprintln(stderr)
 	closed = true
+	indexStart := time.Now()
 	if err := loader.Close(ctx); err != nil {
 		return fmt.Errorf("seed: build indexes: %w", err)
 	}
+	indexes := time.Since(indexStart)
 	st := loader.Stats()
 	d := time.Since(start)
-	fmt.Fprintf(stdout, "seeded %d events, %d caregivers, %d event types in %s (%.0f events/s); %d payouts reimbursed %d events\n",
-		st.Events, len(cgIDs), len(typeIDs), d.Round(time.Millisecond), float64(st.Events)/d.Seconds(), st.Payouts, st.Reimbursed)
+	fmt.Fprintf(stdout, "seeded %d events, %d caregivers, %d event types in %s (%.0f events/s); %d payouts reimbursed %d events; indexes built in %s\n",
+		st.Events, len(cgIDs), len(typeIDs), d.Round(time.Millisecond), float64(st.Events)/d.Seconds(), st.Payouts, st.Reimbursed, indexes.Round(time.Millisecond))
 	return nil
 }
 

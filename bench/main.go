@@ -9,7 +9,7 @@
 // Every loop is bounded in count or time; it stops by itself.
 //
 //	go run ./bench                            # 10M events, 5 years, 5,000 caregivers
-//	go run ./bench --events 1000000 --runs 10 # a quick run
+//	go run ./bench --events 1000000 --runs 10 --whole-runs 1 # quicker
 //	go run ./bench --reuse                    # keep the seeded file of an earlier run
 package main
 

@@ -83,14 +83,14 @@ func (l *BulkLoader) Close(ctx context.Context) error {
 // Stats returns what the loader has written so far.
 func (l *BulkLoader) Stats() BulkStats { return l.stats }
 
-// bulkRows is how many rows one INSERT statement holds: past about 100 the
-// statement only gets longer to prepare, not faster to run.
+// bulkRows is how many rows one INSERT statement holds: enough to amortise
+// the per-statement cost, small enough to prepare once per transaction.
 const bulkRows = 100
 
-// bulkCacheKiB is the page cache of the writer connection during a Load
-// (SQLite's default is 2 MiB). Events arrive in time order but their
-// caregiver indexes take them at random places; with a cache that holds
-// those indexes the load does not slow down as the file grows.
+// bulkCacheKiB is the page cache of the writer connection during a Load and
+// an index rebuild (SQLite's default is 2 MiB). Events arrive in time order
+// but the caregiver indexes, when kept, take them at random places; the
+// sorter of CREATE INDEX sizes its in-memory runs by it too.
 const bulkCacheKiB = 512 << 10
 
 // bulkCols are the columns a bulk INSERT binds per row; registered_at and

@@ -142,7 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	t.add(row{what: "peak server RSS (VmHWM) at the end", result: mib(rssEnd)})
 
 	var out strings.Builder
-	fmt.Fprintf(&out, "%d events, %d caregivers, %d event types, %s..%s; %s; GOMAXPROCS %d, %s\n\n",
+	fmt.Fprintf(&out, "%d events in the file, %d caregivers, %d event types, shapes over %s..%s; %s; GOMAXPROCS %d, %s\n\n",
 		shapes.events, len(shapes.caregivers), c.types, c.from, c.to, fileSize(c.db), runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.DateOnly))
 	t.write(&out)
 	fmt.Fprint(stdout, out.String())

@@ -132,6 +132,11 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.w.Close()
 		return nil, err
 	}
+	// A bulk load that never reached its Close left indexes to build.
+	if err := s.restoreIndexes(ctx); err != nil {
+		s.w.Close()
+		return nil, err
+	}
 	if s.r, err = openSQLite(opt.Path, true, opt.ReadConns, syncMode, opt.Hooks); err != nil {
 		s.w.Close()
 		return nil, err

@@ -13,8 +13,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// seedBatch is how many events one registerEvents-sized transaction holds.
-const seedBatch = model.MaxBatch
+// seedBatch is how many events one bulk-load transaction holds.
+const seedBatch = 100000
 
 // seedCmd fills a database with synthetic, deterministic data: the same
 // flags on an empty database give the same rows.
@@ -32,6 +32,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	seed := fs.Uint64("seed", 1, "random seed")
 	reimbursed := fs.Float64("reimbursed", 0.3, "fraction of events, oldest first by whole months, to reimburse")
 	progress := fs.Bool("progress", true, "show a progress bar on stderr")
+	rebuild := fs.Bool("rebuild-indexes", true, "on a database without events, drop the secondary indexes for the load and build them once at the end")
 	pos, err := parse(fs, args, getenv)
 	if err != nil {
 		return err
@@ -62,7 +63,16 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if secret != "" {
 		fmt.Fprintf(stdout, "Created the first ADMIN token. It is shown only this once; store it now:\n%s\n", secret)
 	}
-	by := model.Principal{TokenID: 1, Name: "seed", Role: model.RoleAdmin}
+	// The audit trail credits seeded events to a token of their own, which
+	// is revoked at once: nobody ever holds its secret.
+	_, tok, err := s.CreateToken(ctx, model.NewToken{Name: "seed", Role: model.RoleAdmin})
+	if err != nil {
+		return err
+	}
+	if err := s.RevokeToken(ctx, tok.ID); err != nil {
+		return err
+	}
+	by := model.Principal{TokenID: tok.ID, Name: tok.Name, Role: tok.Role}
 	rng := rand.New(rand.NewPCG(*seed, *seed^0x9e3779b97f4a7c15))
 	start := time.Now()
 
@@ -70,47 +80,120 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	bar := progressbar.NewOptions64(int64(*events), progressbar.OptionSetWriter(stderr), progressbar.OptionSetVisibility(*progress),
-		progressbar.OptionSetDescription("events"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("events"), progressbar.OptionThrottle(200*time.Millisecond))
-	// Times ascend with exponential gaps: uniform over the period, already
-	// in index order, and generated without holding them all in memory.
-	span := float64(to.Sub(from))
-	gap := span / float64(max(*events, 1))
-	t := float64(0)
-	batch := make([]model.NewEvent, 0, seedBatch)
-	for done := 0; done < *events; {
-		batch = batch[:0]
-		for len(batch) < cap(batch) && done+len(batch) < *events {
-			t += rng.ExpFloat64() * gap
-			if t >= span {
-				t = math.Nextafter(span, 0)
-			}
-			batch = append(batch, model.NewEvent{
-				EventTypeID: typeIDs[rng.IntN(len(typeIDs))],
-				CaregiverID: cgIDs[rng.IntN(len(cgIDs))],
-				OccurredAt:  from.Add(time.Duration(t)).Truncate(model.Precision),
-			})
-		}
-		if _, err := s.RegisterEvents(ctx, by, batch); err != nil {
-			return fmt.Errorf("seed: register: %w", err)
-		}
-		done += len(batch)
-		_ = bar.Add(len(batch))
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	_ = bar.Finish()
-	fmt.Fprintln(stderr)
-	payouts, paid, err := seedReimburse(ctx, s, by, from, to, *reimbursed)
+	priced, err := s.FindEventTypesByIDs(ctx, typeIDs)
 	if err != nil {
 		return err
 	}
+	byType := make(map[int64]*model.EventType, len(priced))
+	for i := range priced {
+		byType[priced[i].ID] = &priced[i]
+	}
+	bar := progressbar.NewOptions64(int64(*events), progressbar.OptionSetWriter(stderr), progressbar.OptionSetVisibility(*progress),
+		progressbar.OptionSetDescription("events"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("events"), progressbar.OptionThrottle(200*time.Millisecond))
+	loader, err := s.NewBulkLoader(ctx, by, store.BulkOptions{ReimburseThrough: seedThrough(from, to, s.Location(), *reimbursed), RebuildIndexes: *rebuild})
+	if err != nil {
+		return err
+	}
+	// Close builds the indexes the loader dropped, even after an error.
+	closed := false
+	defer func() {
+		if !closed {
+			_ = loader.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	gen := &seedGen{rng: rng, from: from, span: float64(to.Sub(from)), n: *events, cgIDs: cgIDs, typeIDs: typeIDs, types: byType}
+	gen.gap = gen.span / float64(max(*events, 1))
+	// One goroutine generates the next batch while the loader writes this
+	// one: the two cores each get half of the work.
+	batches, free := make(chan []store.BulkEvent, 1), make(chan []store.BulkEvent, 2)
+	free <- make([]store.BulkEvent, 0, seedBatch)
+	free <- make([]store.BulkEvent, 0, seedBatch)
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go gen.run(gctx, free, batches)
+	for batch := range batches {
+		if err := loader.Load(ctx, batch); err != nil {
+			return fmt.Errorf("seed: load: %w", err)
+		}
+		_ = bar.Add(len(batch))
+		free <- batch[:0]
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_ = bar.Finish()
+	fmt.Fprintln(stderr)
+	closed = true
+	indexStart := time.Now()
+	if err := loader.Close(ctx); err != nil {
+		return fmt.Errorf("seed: build indexes: %w", err)
+	}
+	indexes := time.Since(indexStart)
+	st := loader.Stats()
 	d := time.Since(start)
-	fmt.Fprintf(stdout, "seeded %d events, %d caregivers, %d event types in %s (%.0f events/s); %d payouts reimbursed %d events\n",
-		*events, len(cgIDs), len(typeIDs), d.Round(time.Millisecond), float64(*events)/d.Seconds(), payouts, paid)
+	fmt.Fprintf(stdout, "seeded %d events, %d caregivers, %d event types in %s (%.0f events/s); %d payouts reimbursed %d events; indexes built in %s\n",
+		st.Events, len(cgIDs), len(typeIDs), d.Round(time.Millisecond), float64(st.Events)/d.Seconds(), st.Payouts, st.Reimbursed, indexes.Round(time.Millisecond))
 	return nil
+}
+
+// seedGen generates the synthetic events, priced, in time order.
+type seedGen struct {
+	rng            *rand.Rand
+	from           time.Time
+	span, gap      float64
+	n              int
+	cgIDs, typeIDs []int64
+	types          map[int64]*model.EventType
+}
+
+// run fills the buffers it takes from free and sends them on out, until n
+// events are made or ctx is done; it closes out.
+func (g *seedGen) run(ctx context.Context, free <-chan []store.BulkEvent, out chan<- []store.BulkEvent) {
+	defer close(out)
+	// Times ascend with exponential gaps: uniform over the period, already
+	// in index order, and generated without holding them all in memory.
+	t := float64(0)
+	for done := 0; done < g.n; {
+		var batch []store.BulkEvent
+		select {
+		case batch = <-free:
+		case <-ctx.Done():
+			return
+		}
+		for len(batch) < cap(batch) && done < g.n {
+			t += g.rng.ExpFloat64() * g.gap
+			if t >= g.span {
+				t = math.Nextafter(g.span, 0)
+			}
+			et := g.types[g.typeIDs[g.rng.IntN(len(g.typeIDs))]]
+			at := g.from.Add(time.Duration(t)).Truncate(model.Precision)
+			price, _ := et.PriceAt(at) // every seeded type has a price since always
+			batch = append(batch, store.BulkEvent{
+				EventTypeID: et.ID,
+				CaregiverID: g.cgIDs[g.rng.IntN(len(g.cgIDs))],
+				OccurredAt:  at,
+				Amount:      price,
+			})
+			done++
+		}
+		select {
+		case out <- batch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// seedThrough returns the last whole month, oldest first, that keeps the
+// reimbursed part of the period within fraction of it (0: none).
+func seedThrough(from, to time.Time, loc *time.Location, fraction float64) model.YearMonth {
+	cutoff := from.Add(time.Duration(float64(to.Sub(from)) * fraction))
+	var through model.YearMonth
+	for m := model.MonthOf(from, loc); !m.Next().Start(loc).After(cutoff); m = m.Next() {
+		through = m
+	}
+	return through
 }
 
 func seedPeriod(fromS, toS string, loc *time.Location, now time.Time) (time.Time, time.Time, error) {
@@ -146,13 +229,17 @@ func seedPeriod(fromS, toS string, loc *time.Location, now time.Time) (time.Time
 // seedReferences creates caregivers and event types; half of the types get
 // a second price in the middle of the period, so history matters.
 func seedReferences(ctx context.Context, s *store.Store, rng *rand.Rand, caregivers, types int, from, to time.Time) ([]int64, []int64, error) {
-	cgIDs := make([]int64, 0, caregivers)
-	for i := 1; i <= caregivers; i++ {
-		c, err := s.CreateCaregiver(ctx, model.NewCaregiver{Name: fmt.Sprintf("Caregiver %05d", i)})
-		if err != nil {
-			return nil, nil, fmt.Errorf("seed: caregiver: %w", err)
-		}
-		cgIDs = append(cgIDs, c.ID)
+	ins := make([]model.NewCaregiver, caregivers)
+	for i := range ins {
+		ins[i] = model.NewCaregiver{Name: fmt.Sprintf("Caregiver %05d", i+1)}
+	}
+	cgs, err := s.CreateCaregivers(ctx, ins)
+	if err != nil {
+		return nil, nil, fmt.Errorf("seed: caregivers: %w", err)
+	}
+	cgIDs := make([]int64, len(cgs))
+	for i, c := range cgs {
+		cgIDs[i] = c.ID
 	}
 	typeIDs := make([]int64, 0, types)
 	mid := from.Add(to.Sub(from) / 2).Truncate(time.Hour)
@@ -170,23 +257,4 @@ func seedReferences(ctx context.Context, s *store.Store, rng *rand.Rand, caregiv
 		typeIDs = append(typeIDs, et.ID)
 	}
 	return cgIDs, typeIDs, nil
-}
-
-// seedReimburse pays out whole months, oldest first, one payout per month,
-// until about fraction of the period is reimbursed.
-func seedReimburse(ctx context.Context, s *store.Store, by model.Principal, from, to time.Time, fraction float64) (payouts int, events int64, err error) {
-	cutoff := from.Add(time.Duration(float64(to.Sub(from)) * fraction))
-	loc := s.Location()
-	for m := model.MonthOf(from, loc); m.Next().Start(loc).Before(cutoff) || m.Next().Start(loc).Equal(cutoff); m = m.Next() {
-		r, err := s.ReimbursePending(ctx, by, nil, m)
-		if model.ErrorCode(err) == model.EInvalid {
-			continue // nothing pending that month
-		}
-		if err != nil {
-			return payouts, events, fmt.Errorf("seed: reimburse %s: %w", m, err)
-		}
-		payouts++
-		events += r.EventCount
-	}
-	return payouts, events, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"reflect"
 	"strings"
 	"testing"
@@ -62,6 +63,51 @@ func TestSeed(t *testing.T) {
 	if len(ra.Months) != 12 || ra.Months[0].Month != 202301 || ra.Months[11].Month != 202312 {
 		t.Fatalf("months %v..%v (%d)", ra.Months[0].Month, ra.Months[len(ra.Months)-1].Month, len(ra.Months))
 	}
+	// The bulk path keeps the rollups exact and leaves every index built.
+	if out, _, err := runCmd(t, nil, "verify", "--db", a); err != nil || !strings.Contains(out, "rollups match") {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "6 payouts reimbursed") {
+		t.Fatalf("want one payout per reimbursed month: %q", out)
+	}
+}
+
+func TestSeedRebuildsIndexes(t *testing.T) {
+	want, got := tempDB(t), tempDB(t)
+	if _, _, err := runCmd(t, nil, "migrate", "--db", want); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCmd(t, nil, "seed", "--db", got, "--events", "3000", "--caregivers", "5", "--types", "3", "--to", "2024-01-01", "--progress=false"); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := indexes(t, want), indexes(t, got); !reflect.DeepEqual(a, b) {
+		t.Fatalf("indexes after seed %v, want %v", b, a)
+	}
+}
+
+// indexes lists the index names of a database file, read without
+// store.Open, which would rebuild any the seed left out.
+func indexes(t *testing.T, db string) []string {
+	t.Helper()
+	r, err := sql.Open("sqlite", "file:"+db+"?mode=ro") // the driver the store registers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rows, err := r.Query("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func TestSeedErrors(t *testing.T) {

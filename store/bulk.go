@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/reimburse/reimburse/model"
+	"github.com/uptrace/bun"
+)
+
+// BulkEvent is one event of a bulk load, already priced by the caller (the
+// loader trusts it: no price lookup, no idempotency key, no checks).
+type BulkEvent struct {
+	EventTypeID int64
+	CaregiverID int64
+	OccurredAt  time.Time
+	Amount      model.Money
+}
+
+// BulkOptions tune a bulk load.
+type BulkOptions struct {
+	// ReimburseThrough makes every event whose month (in the report time
+	// zone) is this month or earlier REIMBURSED at insert time, in one payout
+	// per month; 0 leaves every event PENDING.
+	ReimburseThrough model.YearMonth
+	// RebuildIndexes, when the database holds no event yet, drops the
+	// secondary indexes of events and rollups for the load and builds each
+	// once in Close: one sort instead of millions of random inserts. Until
+	// Close the indexes are missing; an interrupted load gets them back on
+	// the next Open.
+	RebuildIndexes bool
+}
+
+// BulkStats count what a bulk loader wrote.
+type BulkStats struct {
+	Events     int64 // events inserted
+	Reimbursed int64 // of which REIMBURSED
+	Payouts    int   // reimbursements created
+}
+
+// BulkLoader inserts trusted, priced events fast, for seeding: each Load is
+// one transaction of multi-row INSERTs through prepared statements, without
+// RETURNING, with the monthly rollups of the batch applied in the same
+// transaction. It keeps one payout per month across Loads. It is not safe
+// for concurrent use.
+type BulkLoader struct {
+	s       *Store
+	by      model.Principal
+	opt     BulkOptions
+	now     int64
+	payouts map[int32]*payout
+	created []int32 // months whose payout the current Load created
+	stats   BulkStats
+}
+
+type payout struct {
+	id            int64
+	count, amount int64 // added by the current Load, flushed at its end
+}
+
+// NewBulkLoader returns a loader that registers events as by. Reimbursed
+// and registered times are the store's clock reading now. Call Close when
+// done.
+func (s *Store) NewBulkLoader(ctx context.Context, by model.Principal, opt BulkOptions) (*BulkLoader, error) {
+	l := &BulkLoader{s: s, by: by, opt: opt, now: micros(s.Now()), payouts: map[int32]*payout{}}
+	if opt.RebuildIndexes && !s.isPostgres() { // SQLite's schema table holds the definitions
+		if err := s.dropIndexesIfEmpty(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// Close builds the indexes that the loader dropped, if any. It is safe to
+// call after a failed Load.
+func (l *BulkLoader) Close(ctx context.Context) error {
+	return l.s.restoreIndexes(ctx)
+}
+
+// Stats returns what the loader has written so far.
+func (l *BulkLoader) Stats() BulkStats { return l.stats }
+
+// bulkRows is how many rows one INSERT statement holds: enough to amortise
+// the per-statement cost, small enough to prepare once per transaction.
+const bulkRows = 100
+
+// bulkCacheKiB is the page cache of the writer connection during a Load and
+// an index rebuild (SQLite's default is 2 MiB). Events arrive in time order
+// but the caregiver indexes, when kept, take them at random places; the
+// sorter of CREATE INDEX sizes its in-memory runs by it too.
+const bulkCacheKiB = 512 << 10
+
+// bulkCols are the columns a bulk INSERT binds per row; registered_at and
+// registered_by are the same for the whole load and written as literals.
+const bulkCols = 8
+
+// Load inserts evs in one transaction, with their rollups and payouts. On
+// error nothing of this call is written (earlier Loads stay).
+func (l *BulkLoader) Load(ctx context.Context, evs []BulkEvent) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	var stats BulkStats
+	l.created = l.created[:0]
+	err := l.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Each multi-row INSERT may fail half-way (a foreign key), so SQLite
+		// keeps a statement journal of it; in memory, not a temp file.
+		if !l.s.isPostgres() {
+			for _, p := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB), "PRAGMA temp_store = MEMORY"} {
+				if _, err := tx.ExecContext(ctx, p); err != nil {
+					return fmt.Errorf("store: bulk pragmas: %w", err)
+				}
+			}
+		}
+		var err error
+		stats, err = l.load(ctx, tx, evs)
+		return err
+	})
+	if err != nil {
+		// The payouts this transaction created were rolled back with it.
+		for _, m := range l.created {
+			delete(l.payouts, m)
+		}
+		for _, p := range l.payouts {
+			p.count, p.amount = 0, 0
+		}
+		return err
+	}
+	l.stats.Events += stats.Events
+	l.stats.Reimbursed += stats.Reimbursed
+	l.stats.Payouts += stats.Payouts
+	l.s.obs.EventsRegistered(int(stats.Events))
+	return nil
+}
+
+func (l *BulkLoader) load(ctx context.Context, tx bun.Tx, evs []BulkEvent) (BulkStats, error) {
+	var st BulkStats
+	full, err := tx.PrepareContext(ctx, l.insertSQL(bulkRows))
+	if err != nil {
+		return st, fmt.Errorf("store: prepare bulk insert: %w", err)
+	}
+	defer full.Close()
+	d := rollupDeltas{}
+	args := make([]any, 0, bulkRows*bulkCols)
+	for start := 0; start < len(evs); start += bulkRows {
+		chunk := evs[start:min(start+bulkRows, len(evs))]
+		args = args[:0]
+		for _, e := range chunk {
+			month := int32(model.MonthOf(e.OccurredAt, l.s.loc))
+			status := model.StatusPending
+			var at, rid any
+			if l.opt.ReimburseThrough != 0 && month <= int32(l.opt.ReimburseThrough) {
+				p := l.payouts[month]
+				if p == nil {
+					p = &payout{}
+					l.payouts[month] = p
+				}
+				if p.id == 0 {
+					if p.id, err = l.newPayout(ctx, tx); err != nil {
+						return st, err
+					}
+					l.created = append(l.created, month)
+				}
+				p.count++
+				p.amount += int64(e.Amount)
+				status, at, rid = model.StatusReimbursed, l.now, p.id
+				st.Reimbursed++
+			}
+			d.add(month, e.CaregiverID, e.EventTypeID, status, 1, int64(e.Amount))
+			args = append(args, e.EventTypeID, e.CaregiverID, micros(e.OccurredAt), month, int64(e.Amount), string(status), at, rid)
+		}
+		stmt := full
+		if len(chunk) < bulkRows {
+			if stmt, err = tx.PrepareContext(ctx, l.insertSQL(len(chunk))); err != nil {
+				return st, fmt.Errorf("store: prepare bulk insert: %w", err)
+			}
+			defer stmt.Close()
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return st, fmt.Errorf("store: bulk insert events: %w", err)
+		}
+		st.Events += int64(len(chunk))
+	}
+	if err := applyRollups(ctx, tx, d); err != nil {
+		return st, err
+	}
+	if err := l.flushPayouts(ctx, tx); err != nil {
+		return st, err
+	}
+	st.Payouts = len(l.created)
+	return st, nil
+}
+
+// insertSQL is a multi-row INSERT of n events without RETURNING.
+func (l *BulkLoader) insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO events (event_type_id, caregiver_id, occurred_at, month, amount, status, reimbursed_at, reimbursement_id, registered_at, registered_by) VALUES ")
+	tail := strconv.FormatInt(l.now, 10) + ", " + strconv.FormatInt(l.by.TokenID, 10) + ")"
+	pg := l.s.isPostgres() // pgx numbers its placeholders: $1, $2, ...
+	arg := 0
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		for range bulkCols {
+			arg++
+			if pg {
+				b.WriteString("$" + strconv.Itoa(arg) + ", ")
+			} else {
+				b.WriteString("?, ")
+			}
+		}
+		b.WriteString(tail)
+	}
+	return b.String()
+}
+
+// newPayout creates an empty reimbursement; flushPayouts fills in its count
+// and total at the end of the transaction.
+func (l *BulkLoader) newPayout(ctx context.Context, tx bun.Tx) (int64, error) {
+	row := reimbursementRow{CreatedAt: l.now, CreatedBy: l.by.TokenID}
+	if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		return 0, fmt.Errorf("store: create payout: %w", err)
+	}
+	return row.ID, nil
+}
+
+func (l *BulkLoader) flushPayouts(ctx context.Context, tx bun.Tx) error {
+	for _, p := range l.payouts {
+		if p.count == 0 {
+			continue
+		}
+		_, err := tx.NewUpdate().Table("reimbursements").
+			Set("event_count = event_count + ?", p.count).Set("total = total + ?", p.amount).
+			Where("id = ?", p.id).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: update payout: %w", err)
+		}
+		p.count, p.amount = 0, 0
+	}
+	return nil
+}
+
+// CreateCaregivers adds caregivers in one transaction, all or nothing, and
+// returns them in input order: a bulk load's references without one
+// durable commit each. A bad item is reported with its index ("[3].name").
+func (s *Store) CreateCaregivers(ctx context.Context, ins []model.NewCaregiver) ([]model.Caregiver, error) {
+	var errs model.Errors
+	rows := make([]caregiverRow, len(ins))
+	now := micros(s.Now())
+	for i := range ins {
+		in := ins[i]
+		if err := in.Normalize(); err != nil {
+			errs = appendAt(errs, i, err)
+			continue
+		}
+		rows[i] = caregiverRow{Name: in.Name, ExternalRef: in.ExternalRef, CreatedAt: now}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for start := 0; start < len(rows); start += insertChunk {
+			chunk := rows[start:min(start+insertChunk, len(rows))]
+			if _, err := tx.NewInsert().Model(&chunk).Returning("id").Exec(ctx); err != nil {
+				if isUnique(err) {
+					return model.Errorf(model.EConflict, "an externalRef is already used by another caregiver")
+				}
+				return fmt.Errorf("store: create caregivers: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Caregiver, len(rows))
+	for i := range rows {
+		out[i] = rows[i].model()
+	}
+	return out, nil
+}

@@ -15,7 +15,7 @@ const bulkIndexKey = "bulk_index:"
 // bulkIndexTables are the tables whose secondary indexes a bulk load into an
 // empty database drops. The indexes SQLite makes for UNIQUE and PRIMARY KEY
 // constraints cannot be dropped and stay.
-var bulkIndexTables = []string{"events", "month_rollups"}
+var bulkIndexTables = []string{"events", "month_rollups", "month_caregiver_rollups"}
 
 // dropIndexesIfEmpty drops the secondary indexes of bulkIndexTables when no
 // event exists, recording their definitions in meta in the same

@@ -19,6 +19,17 @@ type rollupRow struct {
 	Amount        int64  `bun:"amount"`
 }
 
+// caregiverRollupRow is a row of month_caregiver_rollups: month_rollups
+// summed over event types.
+type caregiverRollupRow struct {
+	bun.BaseModel `bun:"table:month_caregiver_rollups"`
+	Month         int32  `bun:"month,pk"`
+	CaregiverID   int64  `bun:"caregiver_id,pk"`
+	Status        string `bun:"status,pk"`
+	EventCount    int64  `bun:"event_count"`
+	Amount        int64  `bun:"amount"`
+}
+
 type rollupKey struct {
 	month  int32
 	cg, et int64
@@ -90,7 +101,59 @@ func applyRollups(ctx context.Context, db bun.IDB, d rollupDeltas) error {
 			return fmt.Errorf("store: update rollups: %w", err)
 		}
 	}
+	return applyCaregiverRollups(ctx, db, rows)
+}
+
+// applyCaregiverRollups adds the same changes, summed over event types, to
+// month_caregiver_rollups. rows are in key order, so the sums come out in
+// key order too.
+func applyCaregiverRollups(ctx context.Context, db bun.IDB, rows []rollupRow) error {
+	var sums []caregiverRollupRow
+	for _, r := range rows {
+		if n := len(sums); n > 0 {
+			// rows sort by month, caregiver, type, status: the same month and
+			// caregiver may come back for another type, so look up the status.
+			if i := findCaregiverSum(sums, r); i >= 0 {
+				sums[i].EventCount += r.EventCount
+				sums[i].Amount += r.Amount
+				continue
+			}
+		}
+		sums = append(sums, caregiverRollupRow{Month: r.Month, CaregiverID: r.CaregiverID, Status: r.Status, EventCount: r.EventCount, Amount: r.Amount})
+	}
+	sort.Slice(sums, func(i, j int) bool {
+		a, b := sums[i], sums[j]
+		if a.Month != b.Month {
+			return a.Month < b.Month
+		}
+		if a.CaregiverID != b.CaregiverID {
+			return a.CaregiverID < b.CaregiverID
+		}
+		return a.Status < b.Status
+	})
+	for start := 0; start < len(sums); start += rollupChunk {
+		chunk := sums[start:min(start+rollupChunk, len(sums))]
+		_, err := db.NewInsert().Model(&chunk).
+			On("CONFLICT (month, caregiver_id, status) DO UPDATE").
+			Set("event_count = ?TableAlias.event_count + EXCLUDED.event_count").
+			Set("amount = ?TableAlias.amount + EXCLUDED.amount").
+			Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store: update caregiver rollups: %w", err)
+		}
+	}
 	return nil
+}
+
+// findCaregiverSum returns the index of r's (month, caregiver, status) among
+// the trailing sums of r's month and caregiver, or -1.
+func findCaregiverSum(sums []caregiverRollupRow, r rollupRow) int {
+	for i := len(sums) - 1; i >= 0 && sums[i].Month == r.Month && sums[i].CaregiverID == r.CaregiverID; i-- {
+		if sums[i].Status == r.Status {
+			return i
+		}
+	}
+	return -1
 }
 
 // pendingDeltas returns the rollup moves for reimbursing the PENDING events

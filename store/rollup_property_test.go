@@ -146,3 +146,18 @@ func TestVerifyFindsDrift(t *testing.T) {
 		t.Fatalf("drift not reported: %v, %v", d, err)
 	}
 }
+
+// TestVerifyFindsCaregiverDrift: the per-caregiver rollups are checked too,
+// reported with event type 0.
+func TestVerifyFindsCaregiverDrift(t *testing.T) {
+	f := newFixture(t)
+	mustEvent(t, f.s, f.et1.ID, f.cg1.ID, utc(2024, 3, 1, 10, 0))
+	w, _ := f.s.DBs()
+	if _, err := w.Exec(`UPDATE month_caregiver_rollups SET event_count = event_count + 1`); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.s.VerifyRollups(context.Background())
+	if err != nil || len(d) != 1 || d[0].EventTypeID != 0 || d[0].GotCount != d[0].WantCount+1 || d[0].CaregiverID != f.cg1.ID {
+		t.Fatalf("drift not reported: %v, %v", d, err)
+	}
+}

@@ -127,7 +127,11 @@ func startServer(ctx context.Context, bin, db string, logf func(string, ...any))
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json")
+	// One token drives every client and the whole-period shape is large on
+	// purpose: no rate limit, and the cost bounds and deadline lifted, so
+	// the bench measures work, not refusals.
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-format", "json",
+		"--rate-limit", "0", "--max-report-cells", "1000000000", "--max-fast-report-cells", "1000000000", "--request-timeout", "10m")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Env = cleanEnv()
 	if err := cmd.Start(); err != nil {

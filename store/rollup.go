@@ -1,9 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 
 	"github.com/reimburse/reimburse/model"
 	"github.com/uptrace/bun"
@@ -77,29 +78,12 @@ func applyRollups(ctx context.Context, db bun.IDB, d rollupDeltas) error {
 		}
 		rows = append(rows, rollupRow{Month: k.month, CaregiverID: k.cg, EventTypeID: k.et, Status: string(k.status), EventCount: v[0], Amount: v[1]})
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if a.Month != b.Month {
-			return a.Month < b.Month
-		}
-		if a.CaregiverID != b.CaregiverID {
-			return a.CaregiverID < b.CaregiverID
-		}
-		if a.EventTypeID != b.EventTypeID {
-			return a.EventTypeID < b.EventTypeID
-		}
-		return a.Status < b.Status
+	slices.SortFunc(rows, func(a, b rollupRow) int {
+		return cmp.Or(cmp.Compare(a.Month, b.Month), cmp.Compare(a.CaregiverID, b.CaregiverID),
+			cmp.Compare(a.EventTypeID, b.EventTypeID), cmp.Compare(a.Status, b.Status))
 	})
-	for start := 0; start < len(rows); start += rollupChunk {
-		chunk := rows[start:min(start+rollupChunk, len(rows))]
-		_, err := db.NewInsert().Model(&chunk).
-			On("CONFLICT (month, caregiver_id, event_type_id, status) DO UPDATE").
-			Set("event_count = ?TableAlias.event_count + EXCLUDED.event_count").
-			Set("amount = ?TableAlias.amount + EXCLUDED.amount").
-			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store: update rollups: %w", err)
-		}
+	if err := upsertIncrements(ctx, db, rows, "month, caregiver_id, event_type_id, status", "rollups"); err != nil {
+		return err
 	}
 	return applyCaregiverRollups(ctx, db, rows)
 }
@@ -121,25 +105,24 @@ func applyCaregiverRollups(ctx context.Context, db bun.IDB, rows []rollupRow) er
 		}
 		sums = append(sums, caregiverRollupRow{Month: r.Month, CaregiverID: r.CaregiverID, Status: r.Status, EventCount: r.EventCount, Amount: r.Amount})
 	}
-	sort.Slice(sums, func(i, j int) bool {
-		a, b := sums[i], sums[j]
-		if a.Month != b.Month {
-			return a.Month < b.Month
-		}
-		if a.CaregiverID != b.CaregiverID {
-			return a.CaregiverID < b.CaregiverID
-		}
-		return a.Status < b.Status
+	slices.SortFunc(sums, func(a, b caregiverRollupRow) int {
+		return cmp.Or(cmp.Compare(a.Month, b.Month), cmp.Compare(a.CaregiverID, b.CaregiverID), cmp.Compare(a.Status, b.Status))
 	})
-	for start := 0; start < len(sums); start += rollupChunk {
-		chunk := sums[start:min(start+rollupChunk, len(sums))]
+	return upsertIncrements(ctx, db, sums, "month, caregiver_id, status", "caregiver rollups")
+}
+
+// upsertIncrements adds rows (in key order) to their table with
+// INSERT ... ON CONFLICT (key) DO UPDATE by increments, in chunks.
+func upsertIncrements[T any](ctx context.Context, db bun.IDB, rows []T, key, what string) error {
+	for start := 0; start < len(rows); start += rollupChunk {
+		chunk := rows[start:min(start+rollupChunk, len(rows))]
 		_, err := db.NewInsert().Model(&chunk).
-			On("CONFLICT (month, caregiver_id, status) DO UPDATE").
+			On("CONFLICT (" + key + ") DO UPDATE").
 			Set("event_count = ?TableAlias.event_count + EXCLUDED.event_count").
 			Set("amount = ?TableAlias.amount + EXCLUDED.amount").
 			Exec(ctx)
 		if err != nil {
-			return fmt.Errorf("store: update caregiver rollups: %w", err)
+			return fmt.Errorf("store: update %s: %w", what, err)
 		}
 	}
 	return nil

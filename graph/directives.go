@@ -22,20 +22,23 @@ func authAllowed(ctx context.Context, fd *ast.FieldDefinition) bool {
 	if d == nil {
 		return true
 	}
-	p, ok := ctx.Value(principalKey{}).(model.Principal)
-	if !ok {
-		return false
-	}
-	arg := d.Arguments.ForName("roles")
-	if arg == nil || arg.Value == nil {
-		return false
-	}
-	for _, c := range arg.Value.Children {
-		if c.Value != nil && model.Role(c.Value.Raw) == p.Role {
-			return true
+	var roles []model.Role
+	if arg := d.Arguments.ForName("roles"); arg != nil && arg.Value != nil {
+		for _, c := range arg.Value.Children {
+			if c.Value != nil {
+				roles = append(roles, model.Role(c.Value.Raw))
+			}
 		}
 	}
-	return false
+	_, ok := roleAllowed(ctx, roles)
+	return ok
+}
+
+// roleAllowed is the rule of @auth: the request has a principal whose role
+// is among roles.
+func roleAllowed(ctx context.Context, roles []model.Role) (p model.Principal, ok bool) {
+	p, ok = ctx.Value(principalKey{}).(model.Principal)
+	return p, ok && slices.Contains(roles, p.Role)
 }
 
 // authDirective implements @auth(roles: [...]): the field runs only for a
@@ -44,14 +47,14 @@ func authAllowed(ctx context.Context, fd *ast.FieldDefinition) bool {
 // checks it), so no resolver runs for a role the schema does not name. Which
 // rows a CAREGIVER token reaches is decided in authz.go.
 func authDirective(ctx context.Context, _ any, next graphql.Resolver, roles []model.Role) (any, error) {
-	p, ok := ctx.Value(principalKey{}).(model.Principal)
-	if !ok {
+	p, allowed := roleAllowed(ctx, roles)
+	if allowed {
+		return next(ctx)
+	}
+	if p.TokenID == 0 {
 		// The auth middleware puts a principal on every request that reaches
 		// the executor; this guards a handler assembled without it.
 		return nil, model.Errorf(model.EUnauthenticated, "missing token")
-	}
-	if slices.Contains(roles, p.Role) {
-		return next(ctx)
 	}
 	field := "this field"
 	if fc := graphql.GetFieldContext(ctx); fc != nil {

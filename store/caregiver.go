@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/reimburse/reimburse/model"
@@ -41,12 +39,8 @@ func (s *Store) CreateCaregiver(ctx context.Context, in model.NewCaregiver) (*mo
 // FindCaregiverByID returns a caregiver or ENotFound.
 func (s *Store) FindCaregiverByID(ctx context.Context, id int64) (*model.Caregiver, error) {
 	var row caregiverRow
-	err := s.r.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, model.Errorf(model.ENotFound, "caregiver %d not found", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: find caregiver: %w", err)
+	if err := scanOne(ctx, s.r.NewSelect().Model(&row).Where("id = ?", id), "caregiver", id); err != nil {
+		return nil, err
 	}
 	c := row.model()
 	return &c, nil

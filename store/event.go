@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/reimburse/reimburse/model"
@@ -56,12 +54,8 @@ func (s *Store) FindEventByID(ctx context.Context, id int64) (*model.Event, erro
 
 func findEvent(ctx context.Context, db bun.IDB, id int64) (*model.Event, error) {
 	var row eventRow
-	err := db.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, model.Errorf(model.ENotFound, "event %d not found", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: find event: %w", err)
+	if err := scanOne(ctx, db.NewSelect().Model(&row).Where("id = ?", id), "event", id); err != nil {
+		return nil, err
 	}
 	e := row.model()
 	return &e, nil
@@ -72,12 +66,8 @@ func findEvent(ctx context.Context, db bun.IDB, id int64) (*model.Event, error) 
 // concurrent void or payout waits and then sees the new status.
 func (s *Store) lockEvent(ctx context.Context, tx bun.Tx, id int64) (*model.Event, error) {
 	var row eventRow
-	err := s.forUpdate(tx.NewSelect().Model(&row).Where("id = ?", id)).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, model.Errorf(model.ENotFound, "event %d not found", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: find event: %w", err)
+	if err := scanOne(ctx, s.forUpdate(tx.NewSelect().Model(&row).Where("id = ?", id)), "event", id); err != nil {
+		return nil, err
 	}
 	e := row.model()
 	return &e, nil

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/reimburse/reimburse/model"
@@ -26,12 +24,8 @@ func (r *reimbursementRow) model() model.Reimbursement {
 // FindReimbursementByID returns a reimbursement or ENotFound.
 func (s *Store) FindReimbursementByID(ctx context.Context, id int64) (*model.Reimbursement, error) {
 	var row reimbursementRow
-	err := s.r.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, model.Errorf(model.ENotFound, "reimbursement %d not found", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: find reimbursement: %w", err)
+	if err := scanOne(ctx, s.r.NewSelect().Model(&row).Where("id = ?", id), "reimbursement", id); err != nil {
+		return nil, err
 	}
 	r := row.model()
 	return &r, nil

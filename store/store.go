@@ -321,6 +321,19 @@ func isUnique(err error) bool {
 	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
 }
 
+// scanOne runs a query for the row with the given id: no row is ENotFound
+// naming what was looked for, any other failure is wrapped.
+func scanOne(ctx context.Context, q *bun.SelectQuery, what string, id int64) error {
+	err := q.Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return model.Errorf(model.ENotFound, "%s %d not found", what, id)
+	}
+	if err != nil {
+		return fmt.Errorf("store: find %s: %w", what, err)
+	}
+	return nil
+}
+
 // dedupe returns the distinct ids in first-seen order.
 func dedupe(ids []int64) []int64 {
 	seen := make(map[int64]struct{}, len(ids))

@@ -185,18 +185,25 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// openOnly parses a command that takes the database flags and nothing
+// else, and opens the store (applying migrations).
+func openOnly(ctx context.Context, cmd string, args []string, getenv func(string) string, stderr io.Writer) (*store.Store, dbFlags, error) {
 	var f dbFlags
-	fs := newFlagSet("migrate", stderr)
+	fs := newFlagSet(cmd, stderr)
 	f.register(fs)
 	pos, err := parse(fs, args, getenv)
 	if err != nil {
-		return err
+		return nil, f, err
 	}
-	if err := noArgs("migrate", pos); err != nil {
-		return err
+	if err := noArgs(cmd, pos); err != nil {
+		return nil, f, err
 	}
 	s, err := f.open(ctx)
+	return s, f, err
+}
+
+func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	s, f, err := openOnly(ctx, "migrate", args, getenv, stderr)
 	if err != nil {
 		return err
 	}

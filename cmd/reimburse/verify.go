@@ -13,17 +13,7 @@ const maxDiffsShown = 50
 // verifyCmd recounts the monthly rollups from the raw events and exits
 // non-zero when any differ.
 func verifyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var f dbFlags
-	fs := newFlagSet("verify", stderr)
-	f.register(fs)
-	pos, err := parse(fs, args, getenv)
-	if err != nil {
-		return err
-	}
-	if err := noArgs("verify", pos); err != nil {
-		return err
-	}
-	s, err := f.open(ctx)
+	s, _, err := openOnly(ctx, "verify", args, getenv, stderr)
 	if err != nil {
 		return err
 	}

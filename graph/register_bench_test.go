@@ -24,16 +24,7 @@ func BenchmarkRegisterEventHTTP(b *testing.B) {
 		opt  store.GroupCommitOptions
 	}{{"group=off", store.GroupCommitOptions{MaxBatch: 1}}, {"group=on", store.GroupCommitOptions{}}} {
 		b.Run(bc.name, func(b *testing.B) {
-			e := newEnvWith(b, graph.Options{Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}},
-				func(o *store.Options) { o.GroupCommit, o.Hooks = bc.opt, nil })
-			var cgs, types []int64
-			for i := range 8 {
-				cgs = append(cgs, e.caregiver(b, fmt.Sprintf("CG %d", i)))
-			}
-			for i := range 4 {
-				types = append(types, e.eventType(b, fmt.Sprintf("T%d", i), "100.50"))
-			}
-			c := newHTTPClient(b, e)
+			c, cgs, types := registerBenchEnv(b, 8, 4, func(o *store.Options) { o.GroupCommit = bc.opt })
 			var next atomic.Int64
 			var failed atomic.Value
 			var wg sync.WaitGroup
@@ -63,4 +54,51 @@ func BenchmarkRegisterEventHTTP(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+}
+
+// BenchmarkRegisterEventsHTTP sends registerEvents calls of 10,000 events
+// each over loopback HTTP through the real handler, one client, selecting
+// only the ids, over 500 caregivers and 50 types: the bench tool's batch
+// ingest, in process so that it can be profiled.
+//
+//	go test ./graph -run '^$' -bench RegisterEventsHTTP -benchtime 20x -count 6
+func BenchmarkRegisterEventsHTTP(b *testing.B) {
+	const batch = 10000
+	c, cgs, types := registerBenchEnv(b, 500, 50, func(*store.Options) {})
+	const op = `mutation($in: [RegisterEventInput!]!) { registerEvents(inputs: $in) { id } }`
+	n := 0
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		ins := make([]map[string]any, batch)
+		for i := range ins {
+			n++
+			ins[i] = map[string]any{"eventTypeId": id(types[n*7%len(types)]), "caregiverId": id(cgs[n*13%len(cgs)]),
+				"occurredAt": testNow.Add(-time.Duration(n) * time.Second).Format(time.RFC3339)}
+		}
+		b.StartTimer()
+		var out struct{ RegisterEvents []struct{ ID string } }
+		if err := c.do(context.Background(), op, map[string]any{"in": ins}, &out); err != nil {
+			b.Fatal(err)
+		}
+		if len(out.RegisterEvents) != batch {
+			b.Fatalf("registered %d events, want %d", len(out.RegisterEvents), batch)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+}
+
+// registerBenchEnv starts a server without rate limit or query hooks, with
+// caregivers and event types (priced 100.50), and returns an HTTP client.
+func registerBenchEnv(b *testing.B, caregivers, types int, opt func(*store.Options)) (c *httpClient, cgs, typeIDs []int64) {
+	e := newEnvWith(b, graph.Options{Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}},
+		func(o *store.Options) { opt(o); o.Hooks = nil })
+	for i := range caregivers {
+		cgs = append(cgs, e.caregiver(b, fmt.Sprintf("CG %d", i)))
+	}
+	for i := range types {
+		typeIDs = append(typeIDs, e.eventType(b, fmt.Sprintf("T%d", i), "100.50"))
+	}
+	return newHTTPClient(b, e), cgs, typeIDs
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/reimburse/reimburse/model"
@@ -138,52 +137,52 @@ func (l *BulkLoader) Load(ctx context.Context, evs []BulkEvent) error {
 
 func (l *BulkLoader) load(ctx context.Context, tx bun.Tx, evs []BulkEvent) (BulkStats, error) {
 	var st BulkStats
-	full, err := tx.PrepareContext(ctx, l.insertSQL(bulkRows))
-	if err != nil {
-		return st, fmt.Errorf("store: prepare bulk insert: %w", err)
-	}
-	defer full.Close()
 	d := rollupDeltas{}
-	args := make([]any, 0, bulkRows*bulkCols)
-	for start := 0; start < len(evs); start += bulkRows {
-		chunk := evs[start:min(start+bulkRows, len(evs))]
-		args = args[:0]
-		for _, e := range chunk {
-			month := int32(model.MonthOf(e.OccurredAt, l.s.loc))
-			status := model.StatusPending
-			var at, rid any
-			if l.opt.ReimburseThrough != 0 && month <= int32(l.opt.ReimburseThrough) {
-				p := l.payouts[month]
-				if p == nil {
-					p = &payout{}
-					l.payouts[month] = p
-				}
-				if p.id == 0 {
-					if p.id, err = l.newPayout(ctx, tx); err != nil {
-						return st, err
-					}
-					l.created = append(l.created, month)
-				}
-				p.count++
-				p.amount += int64(e.Amount)
-				status, at, rid = model.StatusReimbursed, l.now, p.id
-				st.Reimbursed++
-			}
-			d.add(month, e.CaregiverID, e.EventTypeID, status, 1, int64(e.Amount))
-			args = append(args, e.EventTypeID, e.CaregiverID, micros(e.OccurredAt), month, int64(e.Amount), string(status), at, rid)
-		}
-		stmt := full
-		if len(chunk) < bulkRows {
-			if stmt, err = tx.PrepareContext(ctx, l.insertSQL(len(chunk))); err != nil {
-				return st, fmt.Errorf("store: prepare bulk insert: %w", err)
-			}
-			defer stmt.Close()
-		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return st, fmt.Errorf("store: bulk insert events: %w", err)
-		}
-		st.Events += int64(len(chunk))
+	type placed struct {
+		month   int32
+		status  model.EventStatus
+		at, rid any // reimbursed_at, reimbursement_id
 	}
+	ps := make([]placed, len(evs))
+	for i, e := range evs {
+		p := placed{month: int32(model.MonthOf(e.OccurredAt, l.s.loc)), status: model.StatusPending}
+		if l.opt.ReimburseThrough != 0 && p.month <= int32(l.opt.ReimburseThrough) {
+			po := l.payouts[p.month]
+			if po == nil {
+				po = &payout{}
+				l.payouts[p.month] = po
+			}
+			if po.id == 0 {
+				var err error
+				if po.id, err = l.newPayout(ctx, tx); err != nil {
+					return st, err
+				}
+				l.created = append(l.created, p.month)
+			}
+			po.count++
+			po.amount += int64(e.Amount)
+			p.status, p.at, p.rid = model.StatusReimbursed, l.now, po.id
+			st.Reimbursed++
+		}
+		d.add(p.month, e.CaregiverID, e.EventTypeID, p.status, 1, int64(e.Amount))
+		ps[i] = p
+	}
+	m := multiRow{
+		head:    "INSERT INTO events (event_type_id, caregiver_id, occurred_at, month, amount, status, reimbursed_at, reimbursement_id, registered_at, registered_by) VALUES ",
+		rowTail: ", " + strconv.FormatInt(l.now, 10) + ", " + strconv.FormatInt(l.by.TokenID, 10),
+		cols:    bulkCols, chunk: bulkRows, pg: isPG(tx),
+	}
+	err := m.exec(ctx, tx, len(evs), func(start, end int, args []any) []any {
+		for i := start; i < end; i++ {
+			e, p := &evs[i], &ps[i]
+			args = append(args, e.EventTypeID, e.CaregiverID, micros(e.OccurredAt), p.month, int64(e.Amount), string(p.status), p.at, p.rid)
+		}
+		return args
+	})
+	if err != nil {
+		return st, fmt.Errorf("store: bulk insert events: %w", err)
+	}
+	st.Events = int64(len(evs))
 	if err := applyRollups(ctx, tx, d); err != nil {
 		return st, err
 	}
@@ -192,31 +191,6 @@ func (l *BulkLoader) load(ctx context.Context, tx bun.Tx, evs []BulkEvent) (Bulk
 	}
 	st.Payouts = len(l.created)
 	return st, nil
-}
-
-// insertSQL is a multi-row INSERT of n events without RETURNING.
-func (l *BulkLoader) insertSQL(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO events (event_type_id, caregiver_id, occurred_at, month, amount, status, reimbursed_at, reimbursement_id, registered_at, registered_by) VALUES ")
-	tail := strconv.FormatInt(l.now, 10) + ", " + strconv.FormatInt(l.by.TokenID, 10) + ")"
-	pg := l.s.isPostgres() // pgx numbers its placeholders: $1, $2, ...
-	arg := 0
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(")
-		for range bulkCols {
-			arg++
-			if pg {
-				b.WriteString("$" + strconv.Itoa(arg) + ", ")
-			} else {
-				b.WriteString("?, ")
-			}
-		}
-		b.WriteString(tail)
-	}
-	return b.String()
 }
 
 // newPayout creates an empty reimbursement; flushPayouts fills in its count

@@ -116,18 +116,15 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 		sort.SliceStable(errs, func(a, b int) bool { return itemIndex(errs[a].Field) < itemIndex(errs[b].Field) })
 		return nil, 0, errs
 	}
-	for start := 0; start < len(rows); start += insertChunk {
-		chunk := rows[start:min(start+insertChunk, len(rows))]
-		if _, err := tx.NewInsert().Model(&chunk).Returning("id").Exec(ctx); err != nil {
-			if isUnique(err) {
-				// A concurrent transaction (PostgreSQL) committed one of
-				// these keys after we looked: run the whole transaction
-				// again, which finds the winner's event and returns it (same
-				// payload) or EConflict (another payload).
-				return nil, 0, retryError{model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")}
-			}
-			return nil, 0, fmt.Errorf("store: insert events: %w", err)
+	if err := insertEvents(ctx, tx, rows); err != nil {
+		if isUnique(err) {
+			// A concurrent transaction (PostgreSQL) committed one of these
+			// keys after we looked: run the whole transaction again, which
+			// finds the winner's event and returns it (same payload) or
+			// EConflict (another payload).
+			return nil, 0, retryError{model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")}
 		}
+		return nil, 0, fmt.Errorf("store: insert events: %w", err)
 	}
 	if err := applyRollups(ctx, tx, registerDeltas(rows)); err != nil {
 		return nil, 0, err

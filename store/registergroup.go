@@ -144,11 +144,7 @@ func insertRows(ctx context.Context, tx bun.Tx, rows []eventRow) (map[int]bool, 
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT register_group"); err != nil {
 		return nil, fmt.Errorf("store: savepoint: %w", err)
 	}
-	var err error
-	for start := 0; start < len(rows) && err == nil; start += insertChunk {
-		chunk := rows[start:min(start+insertChunk, len(rows))]
-		_, err = tx.NewInsert().Model(&chunk).Returning("id").Exec(ctx)
-	}
+	err := insertEvents(ctx, tx, rows)
 	if err == nil {
 		if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT register_group"); err != nil {
 			return nil, fmt.Errorf("store: release savepoint: %w", err)

@@ -62,12 +62,12 @@ func (d rollupDeltas) move(month int32, cg, et int64, from, to model.EventStatus
 }
 
 // rollupChunk bounds the rows of one multi-row upsert.
-const rollupChunk = 500
+const rollupChunk = 100
 
 // applyRollups upserts the deltas with increments (never read-modify-write,
 // so concurrent writers on PostgreSQL cannot lose updates), in key order so
 // that concurrent transactions lock rows in the same order.
-func applyRollups(ctx context.Context, db bun.IDB, d rollupDeltas) error {
+func applyRollups(ctx context.Context, tx bun.Tx, d rollupDeltas) error {
 	if len(d) == 0 {
 		return nil
 	}
@@ -82,16 +82,19 @@ func applyRollups(ctx context.Context, db bun.IDB, d rollupDeltas) error {
 		return cmp.Or(cmp.Compare(a.Month, b.Month), cmp.Compare(a.CaregiverID, b.CaregiverID),
 			cmp.Compare(a.EventTypeID, b.EventTypeID), cmp.Compare(a.Status, b.Status))
 	})
-	if err := upsertIncrements(ctx, db, rows, "month, caregiver_id, event_type_id, status", "rollups"); err != nil {
+	err := upsertIncrements(ctx, tx, rows, "month_rollups", "month, caregiver_id, event_type_id, status", 6, func(r *rollupRow, args []any) []any {
+		return append(args, r.Month, r.CaregiverID, r.EventTypeID, r.Status, r.EventCount, r.Amount)
+	})
+	if err != nil {
 		return err
 	}
-	return applyCaregiverRollups(ctx, db, rows)
+	return applyCaregiverRollups(ctx, tx, rows)
 }
 
 // applyCaregiverRollups adds the same changes, summed over event types, to
 // month_caregiver_rollups. rows are in key order, so the sums come out in
 // key order too.
-func applyCaregiverRollups(ctx context.Context, db bun.IDB, rows []rollupRow) error {
+func applyCaregiverRollups(ctx context.Context, tx bun.Tx, rows []rollupRow) error {
 	var sums []caregiverRollupRow
 	for _, r := range rows {
 		if n := len(sums); n > 0 {
@@ -108,22 +111,30 @@ func applyCaregiverRollups(ctx context.Context, db bun.IDB, rows []rollupRow) er
 	slices.SortFunc(sums, func(a, b caregiverRollupRow) int {
 		return cmp.Or(cmp.Compare(a.Month, b.Month), cmp.Compare(a.CaregiverID, b.CaregiverID), cmp.Compare(a.Status, b.Status))
 	})
-	return upsertIncrements(ctx, db, sums, "month, caregiver_id, status", "caregiver rollups")
+	return upsertIncrements(ctx, tx, sums, "month_caregiver_rollups", "month, caregiver_id, status", 5, func(r *caregiverRollupRow, args []any) []any {
+		return append(args, r.Month, r.CaregiverID, r.Status, r.EventCount, r.Amount)
+	})
 }
 
-// upsertIncrements adds rows (in key order) to their table with
-// INSERT ... ON CONFLICT (key) DO UPDATE by increments, in chunks.
-func upsertIncrements[T any](ctx context.Context, db bun.IDB, rows []T, key, what string) error {
-	for start := 0; start < len(rows); start += rollupChunk {
-		chunk := rows[start:min(start+rollupChunk, len(rows))]
-		_, err := db.NewInsert().Model(&chunk).
-			On("CONFLICT (" + key + ") DO UPDATE").
-			Set("event_count = ?TableAlias.event_count + EXCLUDED.event_count").
-			Set("amount = ?TableAlias.amount + EXCLUDED.amount").
-			Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store: update %s: %w", what, err)
+// upsertIncrements adds rows (in key order) to table with multi-row
+// INSERT ... ON CONFLICT (key) DO UPDATE by increments. cols are the key
+// columns then event_count and amount; bind appends one row's values in
+// that order.
+func upsertIncrements[T any](ctx context.Context, tx bun.Tx, rows []T, table, key string, cols int, bind func(*T, []any) []any) error {
+	m := multiRow{
+		head: "INSERT INTO " + table + " (" + key + ", event_count, amount) VALUES ",
+		tail: " ON CONFLICT (" + key + ") DO UPDATE SET event_count = " + table + ".event_count + EXCLUDED.event_count, amount = " +
+			table + ".amount + EXCLUDED.amount",
+		cols: cols, chunk: rollupChunk, pg: isPG(tx),
+	}
+	err := m.exec(ctx, tx, len(rows), func(start, end int, args []any) []any {
+		for i := start; i < end; i++ {
+			args = bind(&rows[i], args)
 		}
+		return args
+	})
+	if err != nil {
+		return fmt.Errorf("store: update %s: %w", table, err)
 	}
 	return nil
 }

@@ -161,6 +161,12 @@ func synchronousMode(v string) (string, error) {
 	}
 }
 
+// Page cache sizes in KiB: the one writer connection, and each reader.
+const (
+	writerCacheKiB = 128 << 10
+	readerCacheKiB = 16 << 10
+)
+
 // dsn puts every pragma in the connection string so that each pooled
 // connection gets them, not only the one a db.Exec happens to reach.
 func dsn(path string, readOnly bool, sync string) string {
@@ -171,8 +177,15 @@ func dsn(path string, readOnly bool, sync string) string {
 	q.Add("_pragma", "synchronous("+sync+")")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", readerCacheKiB))
 	} else {
 		q.Set("_txlock", "immediate")
+		// A large batch touches pages all over the indexes: with SQLite's
+		// 2 MiB default the writer spilled dirty pages to the WAL in the
+		// middle of transactions and wrote them again at commit, and each
+		// multi-row statement's journal went to a temp file.
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writerCacheKiB))
+		q.Add("_pragma", "temp_store(MEMORY)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }

@@ -152,8 +152,8 @@ func TestPanicRecovered(t *testing.T) {
 		status       int
 		frame        string // a function the logged stack must show
 	}{
-		// The token lookup runs in the auth middleware, outside gqlgen.
-		{"outside the executor", `FROM "tokens"`, http.StatusInternalServerError, "recoverPanics"},
+		// The CSV export runs its report outside gqlgen.
+		{"outside the executor", `SELECT`, http.StatusInternalServerError, "recoverPanics"},
 		// The events query runs in a resolver: gqlgen's recover func.
 		{"in a resolver", `FROM "events"`, http.StatusOK, "recoverFunc"},
 	} {
@@ -161,7 +161,12 @@ func TestPanicRecovered(t *testing.T) {
 			armed := &atomic.Bool{}
 			e := newEnv(t, func(o *store.Options) { o.Hooks = append(o.Hooks, panicHook{tc.marker, armed}) })
 			armed.Store(true)
-			r := e.raw(t, gqlBody(t, `{ events { edges { cursor } } }`, nil), e.authed())
+			var r rawResponse
+			if tc.frame == "recoverPanics" {
+				r = e.rawCSV(t, "/reports/monthly.csv")
+			} else {
+				r = e.raw(t, gqlBody(t, `{ events { edges { cursor } } }`, nil), e.authed())
+			}
 			if r.Status != tc.status || len(r.Errors) != 1 {
 				t.Fatalf("status %d, errors %+v; want %d with one error", r.Status, r.Errors, tc.status)
 			}
@@ -179,4 +184,16 @@ func TestPanicRecovered(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rawCSV gets path from the CSV export handler of the env's store, as the
+// env's ADMIN token; a failure is a JSON GraphQL error.
+func (e *env) rawCSV(t testing.TB, path string) rawResponse {
+	t.Helper()
+	h := graph.NewMonthlyCSV(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil))})
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for k, v := range e.authed() {
+		req.Header.Set(k, v)
+	}
+	return serveRaw(t, h, req)
 }

@@ -163,8 +163,15 @@ func (e *env) raw(t testing.TB, body string, header map[string]string) rawRespon
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
+	return serveRaw(t, e.h, req)
+}
+
+// serveRaw serves req with h and decodes the GraphQL errors of the
+// response, which must be JSON.
+func serveRaw(t testing.TB, h http.Handler, req *http.Request) rawResponse {
+	t.Helper()
 	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, req)
+	h.ServeHTTP(w, req)
 	out := rawResponse{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
 	var payload struct {
 		Errors []gqlError `json:"errors"`

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/reimburse/reimburse/model"
@@ -79,6 +80,9 @@ type Store struct {
 	// gc gathers concurrent single registrations into shared
 	// transactions; nil when group commit is off.
 	gc *groupCommitter
+	// auth is the prepared token lookup (authStmt), made on first use.
+	authMu sync.Mutex
+	auth   *sql.Stmt
 }
 
 // Open opens (creating if needed) the database, applies migrations and
@@ -267,7 +271,13 @@ func (s *Store) Close() error {
 	if s.gc != nil {
 		s.gc.stop()
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	var errStmt error
+	s.authMu.Lock()
+	if s.auth != nil {
+		errStmt = s.auth.Close()
+	}
+	s.authMu.Unlock()
+	return errors.Join(errStmt, s.r.Close(), s.w.Close())
 }
 
 // Synchronous returns the writer's synchronous setting as SQLite reports

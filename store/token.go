@@ -110,8 +110,12 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*model.Princip
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, unauth
 	}
+	st, err := s.authStmt(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: authenticate: %w", err)
+	}
 	var row tokenRow
-	err := s.r.NewSelect().Model(&row).Where("secret_hash = ?", hashSecret(secret)).Scan(ctx)
+	err = st.QueryRowContext(ctx, hashSecret(secret)).Scan(&row.ID, &row.Name, &row.Role, &row.CaregiverID, &row.RevokedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, unauth
 	}
@@ -165,4 +169,26 @@ func (s *Store) FindTokensByIDs(ctx context.Context, ids []int64) ([]model.Token
 		out[i] = rows[i].model()
 	}
 	return out, nil
+}
+
+// authStmt returns the token lookup of Authenticate, prepared once on the
+// reader pool (database/sql prepares it again on each connection that runs
+// it): it runs on every request, and SQLite would otherwise parse its text
+// every time. A failed prepare is tried again on the next call.
+func (s *Store) authStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.authMu.Lock()
+	defer s.authMu.Unlock()
+	if s.auth != nil {
+		return s.auth, nil
+	}
+	q := "SELECT id, name, role, caregiver_id, revoked_at FROM tokens WHERE secret_hash = ?"
+	if s.isPostgres() {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	st, err := s.r.DB.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.auth = st
+	return st, nil
 }

@@ -54,8 +54,11 @@ func (m multiRow) sql(n int) string {
 }
 
 // exec runs the statement over n rows in chunks. bind appends the values of
-// rows [start, end) to args. A full chunk's statement is prepared once; the
-// last, shorter one is run as it is.
+// rows [start, end) to args. On SQLite a full chunk's statement is prepared
+// once and the last, shorter one run as it is. On PostgreSQL nothing is
+// prepared by name, so that pgbouncer in transaction mode works without
+// max_prepared_statements (docs/SCALING.md): each chunk is sent as an
+// unnamed statement, as the store's exec mode sends every query.
 func (m multiRow) exec(ctx context.Context, tx bun.Tx, n int, bind func(start, end int, args []any) []any) error {
 	var full *sql.Stmt
 	defer func() {
@@ -68,7 +71,7 @@ func (m multiRow) exec(ctx context.Context, tx bun.Tx, n int, bind func(start, e
 		end := min(start+m.chunk, n)
 		args = bind(start, end, args[:0])
 		var err error
-		if end-start < m.chunk {
+		if m.pg || end-start < m.chunk {
 			// tx.Tx: bun's own ExecContext would format the placeholders.
 			_, err = tx.Tx.ExecContext(ctx, m.sql(end-start), args...)
 		} else {

@@ -110,12 +110,8 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*model.Princip
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, unauth
 	}
-	st, err := s.authStmt(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("store: authenticate: %w", err)
-	}
 	var row tokenRow
-	err = st.QueryRowContext(ctx, hashSecret(secret)).Scan(&row.ID, &row.Name, &row.Role, &row.CaregiverID, &row.RevokedAt)
+	err := s.lookupToken(ctx, hashSecret(secret), &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, unauth
 	}
@@ -171,21 +167,38 @@ func (s *Store) FindTokensByIDs(ctx context.Context, ids []int64) ([]model.Token
 	return out, nil
 }
 
-// authStmt returns the token lookup of Authenticate, prepared once on the
-// reader pool (database/sql prepares it again on each connection that runs
-// it): it runs on every request, and SQLite would otherwise parse its text
-// every time. A failed prepare is tried again on the next call.
+// tokenLookup is the query of Authenticate.
+const tokenLookup = "SELECT id, name, role, caregiver_id, revoked_at FROM tokens WHERE secret_hash = ?"
+
+// lookupToken reads the token with the hash into row. It runs on every
+// request: on SQLite as a statement prepared once on the reader pool
+// (database/sql prepares it again on each connection that runs it), which
+// SQLite would otherwise parse every time; on PostgreSQL as an unnamed
+// statement, since named ones would need pgbouncer's
+// max_prepared_statements (docs/SCALING.md).
+func (s *Store) lookupToken(ctx context.Context, hash string, row *tokenRow) error {
+	var r *sql.Row
+	if s.isPostgres() {
+		r = s.r.DB.QueryRowContext(ctx, strings.Replace(tokenLookup, "?", "$1", 1), hash)
+	} else {
+		st, err := s.authStmt(ctx)
+		if err != nil {
+			return err
+		}
+		r = st.QueryRowContext(ctx, hash)
+	}
+	return r.Scan(&row.ID, &row.Name, &row.Role, &row.CaregiverID, &row.RevokedAt)
+}
+
+// authStmt returns tokenLookup prepared on the SQLite reader pool, made on
+// first use; a failed prepare is tried again on the next call.
 func (s *Store) authStmt(ctx context.Context) (*sql.Stmt, error) {
 	s.authMu.Lock()
 	defer s.authMu.Unlock()
 	if s.auth != nil {
 		return s.auth, nil
 	}
-	q := "SELECT id, name, role, caregiver_id, revoked_at FROM tokens WHERE secret_hash = ?"
-	if s.isPostgres() {
-		q = strings.Replace(q, "?", "$1", 1)
-	}
-	st, err := s.r.DB.PrepareContext(ctx, q)
+	st, err := s.r.DB.PrepareContext(ctx, tokenLookup)
 	if err != nil {
 		return nil, err
 	}

@@ -22,6 +22,8 @@ type Metrics struct {
 	// fastReports counts operations the fast report path served or
 	// handed back to gqlgen.
 	fastReports *prometheus.CounterVec
+	// checkpoints counts background WAL checkpoints by result.
+	checkpoints *prometheus.CounterVec
 
 	mu  sync.Mutex
 	ops map[string]bool // operation names seen, bounded by maxOperationLabels
@@ -57,9 +59,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "reimburse_fast_report_total",
 			Help: "Report operations the fast report path answered (served) or handed to gqlgen's executor (fallback).",
 		}, []string{"outcome"}),
+		checkpoints: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reimburse_wal_checkpoints_total",
+			Help: "Background checkpoints of the SQLite write-ahead log into the database file, by result (ok, error).",
+		}, []string{"result"}),
 		ops: map[string]bool{},
 	}
-	reg.MustRegister(m.requests, m.duration, m.events, m.groups, m.fastReports)
+	reg.MustRegister(m.requests, m.duration, m.events, m.groups, m.fastReports, m.checkpoints)
+	for _, r := range []string{"ok", "error"} {
+		m.checkpoints.WithLabelValues(r)
+	}
 	for _, a := range []string{"registered", "reimbursed", "voided"} {
 		m.events.WithLabelValues(a)
 	}
@@ -77,6 +86,15 @@ func (m *Metrics) EventsReimbursed(n int) { m.events.WithLabelValues("reimbursed
 
 // GroupCommitted implements store.Observer.
 func (m *Metrics) GroupCommitted(calls int) { m.groups.Observe(float64(calls)) }
+
+// Checkpointed implements store.Observer.
+func (m *Metrics) Checkpointed(_ int, err error) {
+	if err != nil {
+		m.checkpoints.WithLabelValues("error").Inc()
+		return
+	}
+	m.checkpoints.WithLabelValues("ok").Inc()
+}
 
 // EventsVoided implements store.Observer.
 func (m *Metrics) EventsVoided(n int) { m.events.WithLabelValues("voided").Add(float64(n)) }

@@ -26,9 +26,10 @@ func (r *batchRecorder) EventsRegistered(n int) {
 	defer r.mu.Unlock()
 	r.sizes = append(r.sizes, n)
 }
-func (r *batchRecorder) EventsReimbursed(int) {}
-func (r *batchRecorder) EventsVoided(int)     {}
-func (r *batchRecorder) GroupCommitted(int)   {}
+func (r *batchRecorder) EventsReimbursed(int)    {}
+func (r *batchRecorder) EventsVoided(int)        {}
+func (r *batchRecorder) GroupCommitted(int)      {}
+func (r *batchRecorder) Checkpointed(int, error) {}
 
 // Sizes returns the recorded batch sizes.
 func (r *batchRecorder) Sizes() []int {

@@ -80,6 +80,9 @@ type Store struct {
 	// gc gathers concurrent single registrations into shared
 	// transactions; nil when group commit is off.
 	gc *groupCommitter
+	// ckpt copies the SQLite write-ahead log into the database file beside
+	// the writer; nil on PostgreSQL.
+	ckpt *checkpointer
 	// auth is the prepared token lookup (authStmt), made on first use.
 	authMu sync.Mutex
 	auth   *sql.Stmt
@@ -145,6 +148,12 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.w.Close()
 		return nil, err
 	}
+	if s.ckpt, err = startCheckpointer(opt.Path, syncMode, s.obs); err != nil {
+		s.r.Close()
+		s.w.Close()
+		return nil, err
+	}
+	s.w.AddQueryHook(checkpointHook{s.ckpt})
 	if gco.MaxBatch > 1 {
 		s.gc = newGroupCommitter(s, gco)
 	}
@@ -190,6 +199,9 @@ func dsn(path string, readOnly bool, sync string) string {
 		// multi-row statement's journal went to a temp file.
 		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writerCacheKiB))
 		q.Add("_pragma", "temp_store(MEMORY)")
+		// The checkpointer copies the log back; the writer only as a backstop.
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", writerAutoCheckpoint))
+		q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -271,13 +283,16 @@ func (s *Store) Close() error {
 	if s.gc != nil {
 		s.gc.stop()
 	}
-	var errStmt error
+	var errStmt, errCkpt error
 	s.authMu.Lock()
 	if s.auth != nil {
 		errStmt = s.auth.Close()
 	}
 	s.authMu.Unlock()
-	return errors.Join(errStmt, s.r.Close(), s.w.Close())
+	if s.ckpt != nil {
+		errCkpt = s.ckpt.close()
+	}
+	return errors.Join(errStmt, errCkpt, s.r.Close(), s.w.Close())
 }
 
 // Synchronous returns the writer's synchronous setting as SQLite reports

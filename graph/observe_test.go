@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,15 @@ func TestMetrics(t *testing.T) {
 		// registerEvent goes through group commit: one batch of one call.
 		`reimburse_group_commit_batch_size_count 1`,
 	)
+	// The writes are checkpointed in the background, within a few rounds.
+	ok := regexp.MustCompile(`(?m)^reimburse_wal_checkpoints_total\{result="ok"\} [1-9]`)
+	for deadline := time.Now().Add(10 * time.Second); !ok.MatchString(m); m = e.scrape(t) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no ok checkpoint counted in:\n%s", m)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mustContain(t, m, `reimburse_wal_checkpoints_total{result="error"} 0`)
 	// Unauthenticated requests are counted too.
 	e.get(t, "/graphql?query={eventTypes{id}}", "")
 	mustContain(t, e.scrape(t), `reimburse_requests_total{code="UNAUTHENTICATED",operation="graphql"} 1`)

@@ -79,6 +79,23 @@ func (w *fastWriter) list(n int, each func(i int)) {
 	w.buf.WriteByte(']')
 }
 
+// object writes one object of plan p: its members in plan order,
+// __typename from the plan, every other member by field, which reports
+// false for a kind it does not know (then the fast path fails, naming typ).
+func (w *fastWriter) object(p *plan, typ string, field func(f *planField) bool) {
+	w.buf.WriteByte('{')
+	for i := range p.fields {
+		f := &p.fields[i]
+		w.key(i, f)
+		if f.kind == kTypename {
+			w.buf.Write(f.lit)
+		} else if !field(f) {
+			w.unknown(f, typ)
+		}
+	}
+	w.buf.WriteByte('}')
+}
+
 // root writes the data object; reports[i] belongs to root field i.
 func (w *fastWriter) root(p *plan, reports []*model.Report) {
 	w.buf.WriteByte('{')
@@ -88,7 +105,7 @@ func (w *fastWriter) root(p *plan, reports []*model.Report) {
 		switch f.kind {
 		case kTypename:
 			w.buf.Write(f.lit)
-		case kQueryReport:
+		case kQueryReport: // the only field whose value depends on its index
 			w.report(f.sub, reports[i])
 		default:
 			w.unknown(f, "Query")
@@ -98,13 +115,8 @@ func (w *fastWriter) root(p *plan, reports []*model.Report) {
 }
 
 func (w *fastWriter) report(p *plan, r *model.Report) {
-	w.buf.WriteByte('{')
-	for i := range p.fields {
-		f := &p.fields[i]
-		w.key(i, f)
+	w.object(p, "Report", func(f *planField) bool {
 		switch f.kind {
-		case kTypename:
-			w.buf.Write(f.lit)
 		case kReportFrom:
 			w.dateTime(r.From)
 		case kReportTo:
@@ -118,20 +130,15 @@ func (w *fastWriter) report(p *plan, r *model.Report) {
 		case kReportMonths:
 			w.list(len(r.Months), func(j int) { w.month(f.sub, &r.Months[j]) })
 		default:
-			w.unknown(f, "Report")
+			return false
 		}
-	}
-	w.buf.WriteByte('}')
+		return true
+	})
 }
 
 func (w *fastWriter) month(p *plan, m *model.ReportMonth) {
-	w.buf.WriteByte('{')
-	for i := range p.fields {
-		f := &p.fields[i]
-		w.key(i, f)
+	w.object(p, "ReportMonth", func(f *planField) bool {
 		switch f.kind {
-		case kTypename:
-			w.buf.Write(f.lit)
 		case kMonthMonth:
 			scalar.MarshalYearMonth(m.Month).MarshalGQL(&w.buf)
 		case kMonthTotals:
@@ -139,21 +146,16 @@ func (w *fastWriter) month(p *plan, m *model.ReportMonth) {
 		case kMonthCaregivers:
 			w.list(len(m.Caregivers), func(j int) { w.cell(f.sub, &m.Caregivers[j]) })
 		default:
-			w.unknown(f, "ReportMonth")
+			return false
 		}
-	}
-	w.buf.WriteByte('}')
+		return true
+	})
 }
 
 // cell writes one caregiver's month: the hot loop of a large report.
 func (w *fastWriter) cell(p *plan, c *model.CaregiverTotals) {
-	w.buf.WriteByte('{')
-	for i := range p.fields {
-		f := &p.fields[i]
-		w.key(i, f)
+	w.object(p, "CaregiverTotals", func(f *planField) bool {
 		switch f.kind {
-		case kTypename:
-			w.buf.Write(f.lit)
 		case kCellCaregiver:
 			w.caregiver(f, c.CaregiverID)
 		case kCellTotals:
@@ -161,41 +163,31 @@ func (w *fastWriter) cell(p *plan, c *model.CaregiverTotals) {
 		case kCellByEventType:
 			w.list(len(c.ByEventType), func(j int) { w.typeTotals(f.sub, &c.ByEventType[j]) })
 		default:
-			w.unknown(f, "CaregiverTotals")
+			return false
 		}
-	}
-	w.buf.WriteByte('}')
+		return true
+	})
 }
 
 func (w *fastWriter) typeTotals(p *plan, t *model.EventTypeTotals) {
-	w.buf.WriteByte('{')
-	for i := range p.fields {
-		f := &p.fields[i]
-		w.key(i, f)
+	w.object(p, "EventTypeTotals", func(f *planField) bool {
 		switch f.kind {
-		case kTypename:
-			w.buf.Write(f.lit)
 		case kTypeTotalsEventType:
 			w.eventType(f, t.EventTypeID)
 		case kTypeTotalsTotals:
 			w.totals(f.sub, &t.Totals)
 		default:
-			w.unknown(f, "EventTypeTotals")
+			return false
 		}
-	}
-	w.buf.WriteByte('}')
+		return true
+	})
 }
 
 // totals writes Totals; its Money fields are what totalsResolver returns:
 // the amounts in the store's currency.
 func (w *fastWriter) totals(p *plan, t *model.Totals) {
-	w.buf.WriteByte('{')
-	for i := range p.fields {
-		f := &p.fields[i]
-		w.key(i, f)
+	w.object(p, "Totals", func(f *planField) bool {
 		switch f.kind {
-		case kTypename:
-			w.buf.Write(f.lit)
 		case kTotalsEventCount:
 			w.int64(t.EventCount)
 		case kTotalsAmount:
@@ -205,20 +197,15 @@ func (w *fastWriter) totals(p *plan, t *model.Totals) {
 		case kTotalsPending:
 			w.money(f.sub, t.Pending, w.currency)
 		default:
-			w.unknown(f, "Totals")
+			return false
 		}
-	}
-	w.buf.WriteByte('}')
+		return true
+	})
 }
 
 func (w *fastWriter) money(p *plan, amount model.Money, currency string) {
-	w.buf.WriteByte('{')
-	for i := range p.fields {
-		f := &p.fields[i]
-		w.key(i, f)
+	w.object(p, "Money", func(f *planField) bool {
 		switch f.kind {
-		case kTypename:
-			w.buf.Write(f.lit)
 		case kMoneyAmount:
 			w.buf.Write(scalar.AppendDecimal(w.buf.AvailableBuffer(), amount))
 		case kMoneyCurrency:
@@ -228,10 +215,10 @@ func (w *fastWriter) money(p *plan, amount model.Money, currency string) {
 				w.str(currency)
 			}
 		default:
-			w.unknown(f, "Money")
+			return false
 		}
-	}
-	w.buf.WriteByte('}')
+		return true
+	})
 }
 
 // memoized writes the object of field f for row id once per response and
@@ -255,14 +242,8 @@ func (w *fastWriter) caregiver(f *planField, id int64) {
 		return
 	}
 	w.memoized(f, id, func() {
-		p := f.sub
-		w.buf.WriteByte('{')
-		for i := range p.fields {
-			g := &p.fields[i]
-			w.key(i, g)
+		w.object(f.sub, "Caregiver", func(g *planField) bool {
 			switch g.kind {
-			case kTypename:
-				w.buf.Write(g.lit)
 			case kCaregiverID:
 				scalar.MarshalID(c.ID).MarshalGQL(&w.buf)
 			case kCaregiverName:
@@ -276,10 +257,10 @@ func (w *fastWriter) caregiver(f *planField, id int64) {
 			case kCaregiverCreatedAt:
 				w.dateTime(&c.CreatedAt)
 			default:
-				w.unknown(g, "Caregiver")
+				return false
 			}
-		}
-		w.buf.WriteByte('}')
+			return true
+		})
 	})
 }
 
@@ -293,14 +274,8 @@ func (w *fastWriter) eventType(f *planField, id int64) {
 	}
 	w.memoized(f, id, func() {
 		res := &eventTypeResolver{w.r}
-		p := f.sub
-		w.buf.WriteByte('{')
-		for i := range p.fields {
-			g := &p.fields[i]
-			w.key(i, g)
+		w.object(f.sub, "EventType", func(g *planField) bool {
 			switch g.kind {
-			case kTypename:
-				w.buf.Write(g.lit)
 			case kEventTypeID:
 				scalar.MarshalID(t.ID).MarshalGQL(&w.buf)
 			case kEventTypeCode:
@@ -316,38 +291,33 @@ func (w *fastWriter) eventType(f *planField, id int64) {
 			case kEventTypePrices:
 				ps, err := res.Prices(w.ctx, t)
 				if err != nil {
-					w.fail(err)
-					return
+					w.fail(err) // the response is discarded
+					return true
 				}
 				w.list(len(ps), func(j int) { w.price(g.sub, &ps[j]) })
 			case kEventTypeCreatedAt:
 				w.dateTime(&t.CreatedAt)
 			default:
-				w.unknown(g, "EventType")
+				return false
 			}
-		}
-		w.buf.WriteByte('}')
+			return true
+		})
 	})
 }
 
 func (w *fastWriter) price(p *plan, pr *model.Price) {
-	w.buf.WriteByte('{')
-	for i := range p.fields {
-		f := &p.fields[i]
-		w.key(i, f)
+	w.object(p, "EventTypePrice", func(f *planField) bool {
 		switch f.kind {
-		case kTypename:
-			w.buf.Write(f.lit)
 		case kPricePrice:
 			m, err := (&eventTypePriceResolver{w.r}).Price(w.ctx, pr)
 			w.optMoney(f.sub, m, err, false)
 		case kPriceEffectiveFrom:
 			w.dateTime(pr.EffectiveFrom)
 		default:
-			w.unknown(f, "EventTypePrice")
+			return false
 		}
-	}
-	w.buf.WriteByte('}')
+		return true
+	})
 }
 
 // optMoney writes a resolver's Money. An error, or null where the schema

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,30 +66,14 @@ type Limits struct {
 }
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxBodyBytes == 0 {
-		l.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if l.MaxQueryTokens == 0 {
-		l.MaxQueryTokens = DefaultMaxQueryTokens
-	}
-	if l.MaxDepth == 0 {
-		l.MaxDepth = DefaultMaxDepth
-	}
-	if l.MaxRootFields == 0 {
-		l.MaxRootFields = DefaultMaxRootFields
-	}
-	if l.MaxAliases == 0 {
-		l.MaxAliases = DefaultMaxAliases
-	}
-	if l.MaxReportCells == 0 {
-		l.MaxReportCells = DefaultMaxReportCells
-	}
-	if l.MaxFastReportCells == 0 {
-		l.MaxFastReportCells = DefaultMaxFastReportCells
-	}
-	if l.RequestTimeout == 0 {
-		l.RequestTimeout = DefaultRequestTimeout
-	}
+	l.MaxBodyBytes = cmp.Or(l.MaxBodyBytes, DefaultMaxBodyBytes)
+	l.MaxQueryTokens = cmp.Or(l.MaxQueryTokens, DefaultMaxQueryTokens)
+	l.MaxDepth = cmp.Or(l.MaxDepth, DefaultMaxDepth)
+	l.MaxRootFields = cmp.Or(l.MaxRootFields, DefaultMaxRootFields)
+	l.MaxAliases = cmp.Or(l.MaxAliases, DefaultMaxAliases)
+	l.MaxReportCells = cmp.Or(l.MaxReportCells, DefaultMaxReportCells)
+	l.MaxFastReportCells = cmp.Or(l.MaxFastReportCells, DefaultMaxFastReportCells)
+	l.RequestTimeout = cmp.Or(l.RequestTimeout, DefaultRequestTimeout)
 	if l.RateLimiter == nil {
 		l.RateLimiter = NewRateLimiter(DefaultRateLimit, DefaultRateBurst)
 	}

@@ -92,6 +92,16 @@ const bulkRows = 100
 // sorter of CREATE INDEX sizes its in-memory runs by it too.
 const bulkCacheKiB = 512 << 10
 
+// bulkCache raises the writer's page cache to bulkCacheKiB, for a load or
+// an index build; it stays so for the connection. (Statement journals and
+// sorts are already in memory: temp_store is in the writer's DSN.)
+func bulkCache(ctx context.Context, tx bun.Tx) error {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
+		return fmt.Errorf("store: bulk page cache: %w", err)
+	}
+	return nil
+}
+
 // bulkCols are the columns a bulk INSERT binds per row; registered_at and
 // registered_by are the same for the whole load and written as literals.
 const bulkCols = 8
@@ -105,13 +115,9 @@ func (l *BulkLoader) Load(ctx context.Context, evs []BulkEvent) error {
 	var stats BulkStats
 	l.created = l.created[:0]
 	err := l.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		// Each multi-row INSERT may fail half-way (a foreign key), so SQLite
-		// keeps a statement journal of it; in memory, not a temp file.
 		if !l.s.isPostgres() {
-			for _, p := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB), "PRAGMA temp_store = MEMORY"} {
-				if _, err := tx.ExecContext(ctx, p); err != nil {
-					return fmt.Errorf("store: bulk pragmas: %w", err)
-				}
+			if err := bulkCache(ctx, tx); err != nil {
+				return err
 			}
 		}
 		var err error

@@ -64,11 +64,9 @@ func (s *Store) restoreIndexes(ctx context.Context) error {
 		if len(idx) == 0 {
 			return nil
 		}
-		// Sorting for an index build uses the page cache and temp storage.
-		for _, p := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB), "PRAGMA temp_store = MEMORY"} {
-			if _, err := tx.ExecContext(ctx, p); err != nil {
-				return fmt.Errorf("store: bulk pragmas: %w", err)
-			}
+		// The sorter of an index build sizes its in-memory runs by the cache.
+		if err := bulkCache(ctx, tx); err != nil {
+			return err
 		}
 		for _, ix := range idx {
 			sql := ix.Value

@@ -20,24 +20,8 @@ func TestPostgresNoNamedPreparedStatements(t *testing.T) {
 		t.Skip("PostgreSQL only: run with " + storetest.DialectEnv + "=postgres")
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, Options{Path: storetest.DB(t), MaxConns: 1, Now: func() time.Time { return time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	secret, err := s.EnsureAdminToken(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, secret, cg, et := internalFixture(t, Options{Path: storetest.DB(t), MaxConns: 1, Now: func() time.Time { return time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC) }})
 	p, err := s.Authenticate(ctx, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cg, err := s.CreateCaregiver(ctx, model.NewCaregiver{Name: "Anna"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	et, err := s.CreateEventType(ctx, model.NewEventType{Code: "XRAY", Name: "X-ray", Price: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

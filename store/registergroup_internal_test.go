@@ -15,22 +15,7 @@ import (
 // fails alone and its neighbours are inserted.
 func TestInsertRowsKeyCollision(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "t.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.EnsureAdminToken(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cg, err := s.CreateCaregiver(ctx, model.NewCaregiver{Name: "Anna"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	et, err := s.CreateEventType(ctx, model.NewEventType{Code: "XRAY", Name: "X-ray", Price: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _, cg, et := internalFixture(t, Options{Path: filepath.Join(t.TempDir(), "t.db")})
 	taken := "taken"
 	if _, err := s.RegisterEvent(ctx, model.Principal{TokenID: 1}, model.NewEvent{EventTypeID: et.ID, CaregiverID: cg.ID, OccurredAt: s.Now(), IdempotencyKey: &taken}); err != nil {
 		t.Fatal(err)
@@ -41,7 +26,7 @@ func TestInsertRowsKeyCollision(t *testing.T) {
 	}
 	free := "free"
 	rows := []eventRow{row(nil), row(&taken), row(&free)}
-	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		collided, err := insertRows(ctx, tx, rows)
 		if err != nil {
 			return err

@@ -1248,30 +1248,35 @@ input RegisterEventInput {
   idempotencyKey: String
 }
 
+"""
+Fields run one after another, each in a transaction of its own. Every field
+is nullable: one that fails is null and has its error in ` + "`" + `errors` + "`" + `, and the
+others still return what they committed, so check each field.
+"""
 type Mutation {
-  createCaregiver(input: CreateCaregiverInput!): Caregiver! @auth(roles: [ADMIN])
-  createEventType(input: CreateEventTypeInput!): EventType! @auth(roles: [ADMIN])
+  createCaregiver(input: CreateCaregiverInput!): Caregiver @auth(roles: [ADMIN])
+  createEventType(input: CreateEventTypeInput!): EventType @auth(roles: [ADMIN])
   "Adds a price to a type's history; events already registered keep theirs."
-  setEventTypePrice(input: SetEventTypePriceInput!): EventType! @auth(roles: [ADMIN])
+  setEventTypePrice(input: SetEventTypePriceInput!): EventType @auth(roles: [ADMIN])
   """
   Registers an event. A CAREGIVER token registers for itself only and at most
   --max-backdate (default 720h) into the past.
   """
-  registerEvent(input: RegisterEventInput!): Event! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  registerEvent(input: RegisterEventInput!): Event @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
   "All or nothing, at most 10000 inputs; the rules of registerEvent apply to each."
-  registerEvents(inputs: [RegisterEventInput!]!): [Event!]! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  registerEvents(inputs: [RegisterEventInput!]!): [Event!] @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
   "Reimburses the given PENDING events in one payout; all or nothing."
-  reimburseEvents(ids: [ID!]!): Reimbursement! @auth(roles: [ADMIN, ACCOUNTANT])
+  reimburseEvents(ids: [ID!]!): Reimbursement @auth(roles: [ADMIN, ACCOUNTANT])
   """
   Reimburses every PENDING event of the caregivers (all when omitted) up to
   the end of the month ` + "`" + `through` + "`" + `, in the report time zone.
   """
-  reimbursePending(caregiverIds: [ID!], through: YearMonth!): Reimbursement! @auth(roles: [ADMIN, ACCOUNTANT])
+  reimbursePending(caregiverIds: [ID!], through: YearMonth!): Reimbursement @auth(roles: [ADMIN, ACCOUNTANT])
   """
   Voids a PENDING event; it is kept but counts nowhere. For a CAREGIVER
   token another caregiver's event is NOT_FOUND.
   """
-  voidEvent(id: ID!, reason: String!): Event! @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
+  voidEvent(id: ID!, reason: String!): Event @auth(roles: [ADMIN, ACCOUNTANT, CAREGIVER])
 }
 `, BuiltIn: false},
 }
@@ -3459,10 +3464,10 @@ func (ec *executionContext) _Mutation_createCaregiver(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Caregiver) graphql.Marshaler {
-			return ec.marshalNCaregiver2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐCaregiver(ctx, selections, v)
+			return ec.marshalOCaregiver2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐCaregiver(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createCaregiver(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3521,10 +3526,10 @@ func (ec *executionContext) _Mutation_createEventType(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventType) graphql.Marshaler {
-			return ec.marshalNEventType2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventType(ctx, selections, v)
+			return ec.marshalOEventType2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventType(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_createEventType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3583,10 +3588,10 @@ func (ec *executionContext) _Mutation_setEventTypePrice(ctx context.Context, fie
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EventType) graphql.Marshaler {
-			return ec.marshalNEventType2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventType(ctx, selections, v)
+			return ec.marshalOEventType2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventType(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_setEventTypePrice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3645,10 +3650,10 @@ func (ec *executionContext) _Mutation_registerEvent(ctx context.Context, field g
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
-			return ec.marshalNEvent2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx, selections, v)
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_registerEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3707,10 +3712,10 @@ func (ec *executionContext) _Mutation_registerEvents(ctx context.Context, field 
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Event) graphql.Marshaler {
-			return ec.marshalNEvent2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventᚄ(ctx, selections, v)
+			return ec.marshalOEvent2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_registerEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3769,10 +3774,10 @@ func (ec *executionContext) _Mutation_reimburseEvents(ctx context.Context, field
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Reimbursement) graphql.Marshaler {
-			return ec.marshalNReimbursement2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReimbursement(ctx, selections, v)
+			return ec.marshalOReimbursement2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReimbursement(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_reimburseEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3831,10 +3836,10 @@ func (ec *executionContext) _Mutation_reimbursePending(ctx context.Context, fiel
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Reimbursement) graphql.Marshaler {
-			return ec.marshalNReimbursement2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReimbursement(ctx, selections, v)
+			return ec.marshalOReimbursement2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReimbursement(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_reimbursePending(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3893,10 +3898,10 @@ func (ec *executionContext) _Mutation_voidEvent(ctx context.Context, field graph
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Event) graphql.Marshaler {
-			return ec.marshalNEvent2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx, selections, v)
+			return ec.marshalOEvent2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Mutation_voidEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7080,56 +7085,56 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCaregiver(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "createEventType":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createEventType(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "setEventTypePrice":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setEventTypePrice(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "registerEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerEvent(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "registerEvents":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_registerEvents(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "reimburseEvents":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reimburseEvents(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "reimbursePending":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reimbursePending(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "voidEvent":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_voidEvent(ctx, field)
 			})
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -8227,14 +8232,6 @@ func (ec *executionContext) unmarshalNRegisterEventInput2ᚕgithubᚗcomᚋreimb
 	return res, nil
 }
 
-func (ec *executionContext) marshalNReimbursement2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReimbursement(ctx context.Context, sel ast.SelectionSet, v *model.Reimbursement) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Reimbursement!")
-		return graphql.Null
-	}
-	return ec._Reimbursement(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐReport(ctx context.Context, sel ast.SelectionSet, v *model.Report) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Report!")
@@ -8547,6 +8544,25 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = ctx
 	res := scalar.MarshalDateTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOEvent2ᚕgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Event) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvent2githubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOEvent2ᚖgithubᚗcomᚋreimburseᚋreimburseᚋmodelᚐEvent(ctx context.Context, sel ast.SelectionSet, v *model.Event) graphql.Marshaler {

@@ -64,6 +64,9 @@ type Money struct {
 	Currency string `json:"currency"`
 }
 
+// Fields run one after another, each in a transaction of its own. Every field
+// is nullable: one that fails is null and has its error in `errors`, and the
+// others still return what they committed, so check each field.
 type Mutation struct {
 }
 

@@ -154,8 +154,8 @@ func TestScopeRegister(t *testing.T) {
 			in(nil, "2024-06-10T09:00:00Z"), in(id(f.B), "2024-06-10T09:00:00Z"),
 			in(id(f.A), "2024-06-10T09:00:00Z"), in("999", "2024-06-10T09:00:00Z"),
 		}))
-		if len(r.Errors) != 2 || string(r.Data) != "null" {
-			t.Fatalf("errors %+v data %s, want two FORBIDDEN and null data", r.Errors, r.Data)
+		if len(r.Errors) != 2 || string(r.Data) != `{"registerEvents":null}` {
+			t.Fatalf("errors %+v data %s, want two FORBIDDEN and registerEvents null", r.Errors, r.Data)
 		}
 		requireCode(t, r.Errors[0], "FORBIDDEN", "inputs[1].caregiverId")
 		requireCode(t, r.Errors[1], "FORBIDDEN", "inputs[3].caregiverId")

@@ -308,8 +308,8 @@ func TestRegisterEvents(t *testing.T) {
 			regIn(xray, ann, "2030-01-01T00:00:00Z"), regIn(xray, ann, "2024-04-04T10:00:00Z"),
 		}))
 		requireOne(t, r.Errors, "BAD_USER_INPUT", "inputs[2].occurredAt")
-		if string(r.Data) != "null" {
-			t.Fatalf("data = %s, want null", r.Data)
+		if string(r.Data) != `{"registerEvents":null}` {
+			t.Fatalf("data = %s, want registerEvents null", r.Data)
 		}
 	})
 	t.Run("ErrTwoBadItems", func(t *testing.T) {

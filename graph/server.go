@@ -71,6 +71,7 @@ func New(cfg Options) http.Handler {
 	srv.SetErrorPresenter(presenter(cfg.Logger))
 	srv.SetRecoverFunc(recoverFunc(cfg.Logger))
 	srv.Use(opNameRecorder{})
+	srv.AroundRootFields(checkMutationSelections)
 	srv.AroundResponses(responseObserver)
 	if !cfg.DisableFastReport {
 		// Last, so that it is the innermost response interceptor: the

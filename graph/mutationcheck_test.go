@@ -62,6 +62,24 @@ func TestMutationSelectionArgsCheckedBeforeWrite(t *testing.T) {
 		}
 		readBack(t, e, `caregiver(id: "%s") { name }`, data.A.ID, `{"caregiver":{"name":"Bo"}}`)
 	})
+	t.Run("NullableNestedError", func(t *testing.T) {
+		// priceAt is nullable: its bad argument nulls it alone, and the
+		// committed type stays in the response.
+		r := e.post(t, `mutation { createEventType(input: {code: "LAB", name: "Lab", price: "20.00"}) { id priceAt(at: "garbage") { amount } } }`)
+		if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" || fmt.Sprint(r.Errors[0].Path) != "[createEventType priceAt at]" {
+			t.Fatalf("errors %+v, want one BAD_USER_INPUT at [createEventType priceAt at]", r.Errors)
+		}
+		var data struct {
+			CreateEventType *struct {
+				ID      string
+				PriceAt *struct{ Amount string }
+			}
+		}
+		if err := json.Unmarshal(r.Data, &data); err != nil || data.CreateEventType == nil || data.CreateEventType.PriceAt != nil {
+			t.Fatalf("data %s, want the type with priceAt null (%v)", r.Data, err)
+		}
+		readBack(t, e, `eventType(id: "%s") { code }`, data.CreateEventType.ID, `{"eventType":{"code":"LAB"}}`)
+	})
 	t.Run("OK", func(t *testing.T) {
 		// Valid page arguments, and a bad one under @skip (never resolved).
 		r := e.post(t, `mutation { `+reimburse+` { eventCount events(first: 1) { nodes { id } pageInfo { hasNextPage } }

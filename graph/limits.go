@@ -160,6 +160,7 @@ func (e *timeoutError) Error() string { return fmt.Sprintf("request deadline of 
 // timedOut reports whether ctx was cut by the request deadline, and its
 // length.
 func timedOut(ctx context.Context) (time.Duration, bool) {
+	ctx = writing(ctx) // a mutation field's context has no deadline of its own
 	var te *timeoutError
 	if errors.As(context.Cause(ctx), &te) {
 		return te.limit, true

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/reimburse/reimburse/model"
@@ -30,7 +31,11 @@ func checkMutationSelections(ctx context.Context, next graphql.RootResolver) gra
 	}
 	err := checkPageArgs(opCtx, fc.Field.Selections, fc.Field.Definition.Type.Name(), "")
 	if err == nil {
-		return next(ctx)
+		// The field's object is read back after its write committed:
+		// without the request's deadline and cancellation, so that a
+		// request cut then still reports what it wrote. The resolver's own
+		// work gets them back through writing.
+		return next(readBack{ctx})
 	}
 	gqlErr := &gqlerror.Error{Message: err.Error(), Path: ast.Path{ast.PathName(fc.Field.Alias)}, Err: err}
 	if p := fc.Field.Position; p != nil {
@@ -39,6 +44,46 @@ func checkMutationSelections(ctx context.Context, next graphql.RootResolver) gra
 	graphql.AddError(ctx, gqlErr)
 	return graphql.Null
 }
+
+// readBack is the context of a Mutation root field: the request's values
+// without its deadline or cancellation. The request's context stays under
+// readBackKey, for writing and for timedOut.
+type readBack struct{ context.Context }
+
+// readBackKey finds the request's context under a readBack.
+type readBackKey struct{}
+
+func (readBack) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (readBack) Done() <-chan struct{}       { return nil }
+func (readBack) Err() error                  { return nil }
+
+func (c readBack) Value(key any) any {
+	if key == (readBackKey{}) {
+		return c.Context
+	}
+	return c.Context.Value(key)
+}
+
+// writing returns ctx with the request's deadline and cancellation again,
+// for a mutation resolver's store calls: a write still stops when the
+// request ends, only the read back of what it committed does not.
+func writing(ctx context.Context) context.Context {
+	if req, ok := ctx.Value(readBackKey{}).(context.Context); ok {
+		return withCancelOf{Context: ctx, req: req}
+	}
+	return ctx
+}
+
+// withCancelOf has the values of its Context and the deadline and
+// cancellation of req.
+type withCancelOf struct {
+	context.Context
+	req context.Context
+}
+
+func (c withCancelOf) Deadline() (time.Time, bool) { return c.req.Deadline() }
+func (c withCancelOf) Done() <-chan struct{}       { return c.req.Done() }
+func (c withCancelOf) Err() error                  { return c.req.Err() }
 
 // checkPageArgs checks with model.NewPageArgs, the connections' own rule,
 // the first and after arguments of every field selected (at any depth) in

@@ -1,10 +1,20 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/store"
+	"github.com/uptrace/bun"
 )
 
 // TestMutationSelectionArgsCheckedBeforeWrite covers bad arguments inside a
@@ -87,4 +97,119 @@ func TestMutationSelectionArgsCheckedBeforeWrite(t *testing.T) {
 		want := fmt.Sprintf(`{"reimburseEvents":{"eventCount":1,"events":{"nodes":[{"id":"%d"}],"pageInfo":{"hasNextPage":false}}}}`, pending[0])
 		requireData(t, r, want)
 	})
+}
+
+// cancelAfter is a query hook that, once armed, cancels a request's
+// context right after a statement with the given text (COMMIT, BEGIN) runs.
+type cancelAfter struct {
+	mu     sync.Mutex
+	query  string
+	cancel context.CancelFunc
+}
+
+func (h *cancelAfter) arm(query string, cancel context.CancelFunc) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.query, h.cancel = query, cancel
+}
+
+// fired reports whether the armed cancel has run.
+func (h *cancelAfter) fired() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.cancel == nil
+}
+
+func (h *cancelAfter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (h *cancelAfter) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cancel != nil && ev.Query == h.query {
+		h.cancel()
+		h.cancel = nil
+	}
+}
+
+// TestMutationReadBackSurvivesCancel cuts the request (as its deadline or
+// a client going away would) right after a mutation's write commits: the
+// response must still carry the committed object, including the parts of
+// it that are read from the database afterwards. A cut before the write
+// still stops it.
+func TestMutationReadBackSurvivesCancel(t *testing.T) {
+	hook := &cancelAfter{}
+	e := newEnv(t, func(o *store.Options) { o.Hooks = append(o.Hooks, hook) })
+	send := func(t *testing.T, query, doc string) (rawResponse, map[string]json.RawMessage) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		hook.arm(query, cancel)
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(gqlBody(t, doc, nil)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+e.secret)
+		r := serveRaw(t, e.h, req)
+		if !hook.fired() {
+			t.Fatalf("no %s ran: the request was never cut", query)
+		}
+		var body struct{ Data map[string]json.RawMessage }
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		return r, body.Data
+	}
+	for i, tc := range []struct{ field, call, want string }{
+		{"registerEvent", `registerEvent(input: {eventTypeId: "{T}", caregiverId: "{C}", occurredAt: "2024-06-10T09:00:00Z"}) { type { code } caregiver { name } }`,
+			`{"type":{"code":"PAIR_{n}_T"},"caregiver":{"name":"Pair {n} C"}}`},
+		{"registerEvents", `registerEvents(inputs: [{eventTypeId: "{T}", caregiverId: "{C}", occurredAt: "2024-06-10T09:00:00Z"}]) { type { code } }`,
+			`[{"type":{"code":"PAIR_{n}_T"}}]`},
+		{"voidEvent", `voidEvent(id: "{CE2}", reason: "twice") { status caregiver { name } }`, `{"status":"VOIDED","caregiver":{"name":"Pair {n} C"}}`},
+		{"reimburseEvents", `reimburseEvents(ids: ["{CE1}"]) { events { nodes { id type { code } } } }`,
+			`{"events":{"nodes":[{"id":"{CE1}","type":{"code":"PAIR_{n}_T"}}]}}`},
+		{"reimbursePending", `reimbursePending(caregiverIds: ["{C}"], through: "2024-06") { events { nodes { id } } }`,
+			`{"events":{"nodes":[{"id":"{CE1}"},{"id":"{CE2}"}]}}`},
+	} {
+		t.Run(tc.field, func(t *testing.T) {
+			f := newPairFixture(t, e, 1000+i)
+			r, data := send(t, "COMMIT", f.doc("mutation { "+tc.call+" }"))
+			if r.Status != http.StatusOK || len(r.Errors) > 0 {
+				t.Fatalf("HTTP %d errors %+v: %s", r.Status, r.Errors, r.Body)
+			}
+			var got, want any
+			if err := json.Unmarshal(data[tc.field], &got); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(f.doc(tc.want)), &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("data.%s = %s, want %s", tc.field, data[tc.field], f.doc(tc.want))
+			}
+		})
+	}
+	t.Run("CutBeforeTheWrite", func(t *testing.T) {
+		f := newPairFixture(t, e, 1100)
+		r, data := send(t, "BEGIN", f.doc(`mutation { reimburseEvents(ids: ["{CE1}"]) { id } }`))
+		requireOne(t, r.Errors, "INTERNAL_SERVER_ERROR", "")
+		if string(data["reimburseEvents"]) != "null" {
+			t.Fatalf("data %s, want reimburseEvents null", r.Body)
+		}
+		readBack(t, e, `event(id: "%s") { status }`, id(f.CE1), `{"event":{"status":"PENDING"}}`)
+	})
+}
+
+// TestMutationTimeoutBeforeWrite: a write the request deadline cuts is
+// rolled back and its error says it was the time limit, although the
+// mutation's object would be read back without the deadline.
+func TestMutationTimeoutBeforeWrite(t *testing.T) {
+	// The payout's UPDATE of its events stalls until the deadline; only
+	// statements run with a deadline stall, so the fixture's do not.
+	e := newEnvWith(t, graph.Options{Limits: graph.Limits{RequestTimeout: 100 * time.Millisecond}},
+		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"UPDATE"}) })
+	ids := e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), utc(2024, 6, 1, 9, 0)))
+	r := e.raw(t, gqlBody(t, fmt.Sprintf(`mutation { reimburseEvents(ids: ["%d"]) { id } }`, ids[0]), nil), e.authed())
+	requireOne(t, r.Errors, "INTERNAL_SERVER_ERROR", "")
+	if err := r.Errors[0]; !strings.HasPrefix(err.Message, "the request exceeded the server's time limit of 100ms;") {
+		t.Fatalf("error %+v, want the time limit's message", err)
+	}
+	readBack(t, e, `event(id: "%s") { status }`, id(ids[0]), `{"event":{"status":"PENDING"}}`)
 }

@@ -97,24 +97,28 @@ func (r *eventTypeTotalsResolver) EventType(ctx context.Context, obj *model.Even
 
 // CreateCaregiver is the resolver for the createCaregiver field.
 func (r *mutationResolver) CreateCaregiver(ctx context.Context, input gqlmodel.CreateCaregiverInput) (*model.Caregiver, error) {
+	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
 	c, err := r.Store.CreateCaregiver(ctx, model.NewCaregiver{Name: input.Name, ExternalRef: input.ExternalRef})
 	return c, fail(ctx, "input", err)
 }
 
 // CreateEventType is the resolver for the createEventType field.
 func (r *mutationResolver) CreateEventType(ctx context.Context, input gqlmodel.CreateEventTypeInput) (*model.EventType, error) {
+	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
 	et, err := r.Store.CreateEventType(ctx, model.NewEventType{Code: input.Code, Name: input.Name, Price: input.Price, EffectiveFrom: input.EffectiveFrom})
 	return et, fail(ctx, "input", err)
 }
 
 // SetEventTypePrice is the resolver for the setEventTypePrice field.
 func (r *mutationResolver) SetEventTypePrice(ctx context.Context, input gqlmodel.SetEventTypePriceInput) (*model.EventType, error) {
+	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
 	et, err := r.Store.SetEventTypePrice(ctx, model.NewPrice{EventTypeID: input.EventTypeID, Price: input.Price, EffectiveFrom: input.EffectiveFrom})
 	return et, fail(ctx, "input", err)
 }
 
 // RegisterEvent is the resolver for the registerEvent field.
 func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.RegisterEventInput) (*model.Event, error) {
+	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
 	p := principalFrom(ctx)
 	in, bad := newEvent(p, input)
 	if bad != nil {
@@ -126,6 +130,7 @@ func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.Reg
 
 // RegisterEvents is the resolver for the registerEvents field.
 func (r *mutationResolver) RegisterEvents(ctx context.Context, inputs []gqlmodel.RegisterEventInput) ([]model.Event, error) {
+	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
 	p := principalFrom(ctx)
 	ins, err := newEvents(p, inputs)
 	if err != nil {
@@ -137,18 +142,21 @@ func (r *mutationResolver) RegisterEvents(ctx context.Context, inputs []gqlmodel
 
 // ReimburseEvents is the resolver for the reimburseEvents field.
 func (r *mutationResolver) ReimburseEvents(ctx context.Context, ids []int64) (*model.Reimbursement, error) {
+	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
 	re, err := r.Store.ReimburseEvents(ctx, principalFrom(ctx), ids)
 	return re, fail(ctx, "ids", err)
 }
 
 // ReimbursePending is the resolver for the reimbursePending field.
 func (r *mutationResolver) ReimbursePending(ctx context.Context, caregiverIds []int64, through model.YearMonth) (*model.Reimbursement, error) {
+	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
 	re, err := r.Store.ReimbursePending(ctx, principalFrom(ctx), caregiverIds, through)
 	return re, fail(ctx, "", err)
 }
 
 // VoidEvent is the resolver for the voidEvent field.
 func (r *mutationResolver) VoidEvent(ctx context.Context, id int64, reason string) (*model.Event, error) {
+	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
 	p := principalFrom(ctx)
 	if err := r.checkVoid(ctx, p, id); err != nil {
 		return nil, fail(ctx, "", err)

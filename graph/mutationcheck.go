@@ -11,16 +11,22 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// checkMutationSelections runs before each Mutation root field and refuses
-// the field, before its resolver writes anything, when its selection set
-// holds an argument that would fail only while the committed result is
-// being resolved: the page arguments (first, after) of a connection, such
-// as reimburseEvents { events(first: 5000) }. Left to the connection's
-// resolver, that error's null would propagate through the non-null
-// connection up to the mutation field and hide a committed write. The
-// refused field is null with a BAD_USER_INPUT error at its path; the
-// operation's other fields run as usual. Queries are not checked: they
-// write nothing, and their resolvers report the same errors.
+// checkMutationSelections runs around each Mutation root field, so that
+// nothing after a field's commit can hide what it wrote.
+//
+// First it refuses the field, before its resolver writes anything, when
+// its selection set holds an argument that would fail only while the
+// committed result is being resolved: the page arguments (first, after) of
+// a connection, such as reimburseEvents { events(first: 5000) }. Left to
+// the connection's resolver, that error's null would propagate through the
+// non-null connection up to the mutation field. The refused field is null
+// with a BAD_USER_INPUT error at its path; the operation's other fields
+// run as usual. Queries are not checked: they write nothing, and their
+// resolvers report the same errors.
+//
+// Then it runs the field with a context without the request's deadline
+// and cancellation, so that a request cut after the commit still reads the
+// object back; the resolver's store calls get them back through writing.
 func checkMutationSelections(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 	// The operation's type, not fc.Object: gqlgen sets that to the field's
 	// name for root fields.
@@ -31,11 +37,7 @@ func checkMutationSelections(ctx context.Context, next graphql.RootResolver) gra
 	}
 	err := checkPageArgs(opCtx, fc.Field.Selections, fc.Field.Definition.Type.Name(), "")
 	if err == nil {
-		// The field's object is read back after its write committed:
-		// without the request's deadline and cancellation, so that a
-		// request cut then still reports what it wrote. The resolver's own
-		// work gets them back through writing.
-		return next(readBack{ctx})
+		return next(context.WithValue(context.WithoutCancel(ctx), requestCtxKey{}, ctx))
 	}
 	gqlErr := &gqlerror.Error{Message: err.Error(), Path: ast.Path{ast.PathName(fc.Field.Alias)}, Err: err}
 	if p := fc.Field.Position; p != nil {
@@ -45,40 +47,34 @@ func checkMutationSelections(ctx context.Context, next graphql.RootResolver) gra
 	return graphql.Null
 }
 
-// readBack is the context of a Mutation root field: the request's values
-// without its deadline or cancellation. The request's context stays under
-// readBackKey, for writing and for timedOut.
-type readBack struct{ context.Context }
-
-// readBackKey finds the request's context under a readBack.
-type readBackKey struct{}
-
-func (readBack) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (readBack) Done() <-chan struct{}       { return nil }
-func (readBack) Err() error                  { return nil }
-
-func (c readBack) Value(key any) any {
-	if key == (readBackKey{}) {
-		return c.Context
-	}
-	return c.Context.Value(key)
-}
+// requestCtxKey holds, under a Mutation root field's context, the
+// request's context with its deadline and cancellation.
+type requestCtxKey struct{}
 
 // writing returns ctx with the request's deadline and cancellation again,
 // for a mutation resolver's store calls: a write still stops when the
 // request ends, only the read back of what it committed does not.
 func writing(ctx context.Context) context.Context {
-	if req, ok := ctx.Value(readBackKey{}).(context.Context); ok {
+	if req, ok := ctx.Value(requestCtxKey{}).(context.Context); ok {
 		return withCancelOf{Context: ctx, req: req}
 	}
 	return ctx
 }
 
 // withCancelOf has the values of its Context and the deadline and
-// cancellation of req.
+// cancellation of req (an ancestor of it, under context.WithoutCancel).
 type withCancelOf struct {
 	context.Context
 	req context.Context
+}
+
+// Value looks in req too for what WithoutCancel hides: the cancel state
+// that context.Cause reads (timedOut needs the deadline's cause).
+func (c withCancelOf) Value(key any) any {
+	if v := c.Context.Value(key); v != nil {
+		return v
+	}
+	return c.req.Value(key)
 }
 
 func (c withCancelOf) Deadline() (time.Time, bool) { return c.req.Deadline() }

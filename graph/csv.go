@@ -63,7 +63,7 @@ func NewMonthlyCSV(cfg Options) http.Handler {
 		}
 		cw.Flush()
 	})
-	return cfg.wrap("csv", h)
+	return cfg.wrap("csv", []string{http.MethodGet, http.MethodHead}, h)
 }
 
 func csvQuery(r *http.Request) (model.ReportQuery, error) {

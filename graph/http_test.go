@@ -2,11 +2,15 @@ package graph_test
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/reimburse/reimburse/graph"
 )
 
 // TestGraphQLOverHTTPStatus pins the statuses and bodies of the
@@ -115,5 +119,49 @@ func TestGraphQLWrongMethod(t *testing.T) {
 	}
 	if n := len(e.caregiverNames(t)); n != 0 {
 		t.Fatalf("the mutation over GET created %d caregivers", n)
+	}
+}
+
+// countingReader counts the bytes read from it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// TestBodyLimitFromContentLength: a request whose Content-Length passes the
+// limit is answered 413 before one byte of its body is read, on /graphql
+// and the CSV export, with or without a token.
+func TestBodyLimitFromContentLength(t *testing.T) {
+	e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxBodyBytes: 1000}})
+	csv := graph.NewMonthlyCSV(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: graph.Limits{MaxBodyBytes: 1000}})
+	for _, c := range []struct {
+		name, method, path string
+		h                  http.Handler
+	}{
+		{"graphql", http.MethodPost, "/graphql", e.h},
+		{"csv", http.MethodGet, "/reports/monthly.csv", csv},
+	} {
+		for _, token := range []string{e.secret, ""} {
+			body := &countingReader{r: strings.NewReader(`{"query":"{ __typename }"}`)}
+			req := httptest.NewRequest(c.method, c.path, body)
+			req.ContentLength = 1001
+			req.Header.Set("Content-Type", "application/json")
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			r := serveRaw(t, c.h, req)
+			if r.Status != http.StatusRequestEntityTooLarge || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+				t.Fatalf("%s (token %t): status %d %s; want 413 BAD_USER_INPUT", c.name, token != "", r.Status, r.Body)
+			}
+			if body.n != 0 {
+				t.Fatalf("%s (token %t): %d body bytes read before the 413", c.name, token != "", body.n)
+			}
+		}
 	}
 }

@@ -66,6 +66,21 @@ func TestGraphQLOverHTTPStatus(t *testing.T) {
 		})
 	}
 
+	// The complexity limit refuses an operation before it executes, like
+	// validation: the same statuses, and no data.
+	t.Run("Complexity", func(t *testing.T) {
+		small := newEnvWith(t, graph.Options{ComplexityLimit: 2})
+		for accept, status := range map[string]int{js: http.StatusOK, gql: http.StatusBadRequest} {
+			h := small.authed()
+			h["Accept"] = accept
+			r := small.raw(t, `{"query":"{ a: eventTypes { id } b: eventTypes { id } c: eventTypes { id } }"}`, h)
+			if r.Status != status || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "COMPLEXITY_LIMIT_EXCEEDED" ||
+				strings.Contains(string(r.Body), `"data"`) {
+				t.Fatalf("%s: status %d, body %s; want %d, COMPLEXITY_LIMIT_EXCEEDED and no data", accept, r.Status, r.Body, status)
+			}
+		}
+	})
+
 	t.Run("ExecutionErrorKeepsData", func(t *testing.T) {
 		h := e.authed()
 		h["Accept"] = gql

@@ -8,7 +8,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/99designs/gqlgen/graphql/errcode"
 )
+
+// The complexity limits refuse an operation before it executes, as
+// validation does: gqlgen then gives it validation's statuses (corrected
+// below) and the response loses its data entry like theirs.
+func init() { errcode.RegisterErrorType(CodeComplexity, errcode.KindProtocol) }
 
 // graphQLMethods are the methods /graphql answers, in its Allow header.
 var graphQLMethods = []string{http.MethodGet, http.MethodPost, http.MethodOptions}
@@ -41,7 +48,7 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
 //   - the data entry goes: a request error has none (GraphQL spec, Response);
 //   - the status follows the GraphQL-over-HTTP spec: under application/json
 //     a well-formed request that fails to parse, validate or coerce its
-//     variables gets 200 (gqlgen says 422); one without a query gets 400
+//     variables, or is over a complexity limit, gets 200 (gqlgen says 422); one without a query gets 400
 //     under either media type; a mutation over GET gets 405 and an Allow
 //     header (gqlgen says 406).
 func codeTransportErrors(next http.Handler) http.Handler {

@@ -94,7 +94,10 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
-		if _, ok := gqlErr.Extensions["code"]; ok && !errors.As(err, &me) {
+		if code, ok := gqlErr.Extensions["code"]; ok && !errors.As(err, &me) {
+			if code == CodeComplexity {
+				return gqlErr // ours (complexity.go), echoing no client text
+			}
 			return shorten(gqlErr) // gqlgen's own coded errors
 		}
 		if ge, ok := err.(*gqlerror.Error); ok && ge.Err == nil && graphql.GetFieldContext(ctx) == nil {

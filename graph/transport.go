@@ -8,14 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/99designs/gqlgen/graphql/errcode"
 )
-
-// The complexity limits refuse an operation before it executes, as
-// validation does: gqlgen then gives it validation's statuses (corrected
-// below) and the response loses its data entry like theirs.
-func init() { errcode.RegisterErrorType(CodeComplexity, errcode.KindProtocol) }
 
 // graphQLMethods are the methods /graphql answers, in its Allow header.
 var graphQLMethods = []string{http.MethodGet, http.MethodPost, http.MethodOptions}
@@ -41,16 +34,21 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
 }
 
 // codeTransportErrors corrects what gqlgen's transports write by themselves
-// when a request never reaches execution (only error statuses are buffered
-// and rewritten; successful responses stream through untouched):
+// when a request never reaches execution. They set a status explicitly only
+// then (an executed operation's response is written with the implicit
+// 200), so only responses with an explicit status are buffered and
+// rewritten; executed ones stream through untouched:
 //   - every error gets an extensions.code (an unsupported content type, a
 //     mutation over GET, an undecodable body or variables);
 //   - the data entry goes: a request error has none (GraphQL spec, Response);
 //   - the status follows the GraphQL-over-HTTP spec: under application/json
 //     a well-formed request that fails to parse, validate or coerce its
-//     variables, or is over a complexity limit, gets 200 (gqlgen says 422); one without a query gets 400
-//     under either media type; a mutation over GET gets 405 and an Allow
-//     header (gqlgen says 406).
+//     variables gets 200 (gqlgen says 422); under
+//     application/graphql-response+json every request error gets 400,
+//     those over a complexity limit included (gqlgen says 200 for codes it
+//     does not know); one without a query gets 400 under either media
+//     type; a mutation over GET gets 405 and an Allow header (gqlgen says
+//     406).
 func codeTransportErrors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ew := &errorCoder{ResponseWriter: w}
@@ -67,11 +65,9 @@ type errorCoder struct {
 }
 
 func (e *errorCoder) WriteHeader(status int) {
-	if status >= 400 && !e.buffering {
+	if !e.buffering {
 		e.status, e.buffering = status, true
-		return
 	}
-	e.ResponseWriter.WriteHeader(status)
 }
 
 func (e *errorCoder) Write(b []byte) (int, error) {
@@ -103,14 +99,11 @@ func (e *errorCoder) finish() {
 			if status >= 500 {
 				code = CodeInternalError
 			}
-			var first string
+			var first, firstCode string
 			for i, item := range errs {
 				m, ok := item.(map[string]any)
 				if !ok {
 					continue
-				}
-				if i == 0 {
-					first, _ = m["message"].(string)
 				}
 				ext, _ := m["extensions"].(map[string]any)
 				if ext == nil {
@@ -120,11 +113,15 @@ func (e *errorCoder) finish() {
 				if _, has := ext["code"]; !has {
 					ext["code"] = code
 				}
+				if i == 0 {
+					first, _ = m["message"].(string)
+					firstCode, _ = ext["code"].(string)
+				}
 			}
 			if d, has := resp["data"]; has && d == nil {
 				delete(resp, "data")
 			}
-			status = e.specStatus(status, first)
+			status = e.specStatus(status, first, firstCode)
 			if out, err := json.Marshal(resp); err == nil {
 				body = out
 			}
@@ -135,21 +132,25 @@ func (e *errorCoder) finish() {
 	_, _ = e.ResponseWriter.Write(body)
 }
 
-// specStatus maps the status gqlgen chose for an error response whose first
-// error says first to the GraphQL-over-HTTP spec's.
-func (e *errorCoder) specStatus(status int, first string) int {
+// specStatus maps the status gqlgen chose for a request error whose first
+// error says first, with code, to the GraphQL-over-HTTP spec's.
+func (e *errorCoder) specStatus(status int, first, code string) int {
+	mt, _, _ := mime.ParseMediaType(e.Header().Get("Content-Type"))
 	switch {
 	case status == http.StatusNotAcceptable && first == msgGETMutation:
 		e.Header().Set("Allow", strings.Join(graphQLMethods, ", "))
 		return http.StatusMethodNotAllowed
 	case first == msgNoOperation:
 		return http.StatusBadRequest
-	case status == http.StatusUnprocessableEntity:
-		// gqlgen's status for parse and validation failures, under
-		// application/json only.
-		if mt, _, _ := mime.ParseMediaType(e.Header().Get("Content-Type")); mt == "application/json" {
-			return http.StatusOK
+	case status == http.StatusUnprocessableEntity && mt == "application/json":
+		// gqlgen's status for parse and validation failures.
+		return http.StatusOK
+	case status == http.StatusOK && mt == "application/graphql-response+json":
+		// A request error has no data entry, so it must not be 2xx.
+		if code == CodeInternalError {
+			return http.StatusInternalServerError
 		}
+		return http.StatusBadRequest
 	}
 	return status
 }

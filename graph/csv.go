@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,9 +19,10 @@ import (
 // amounts) as one row per month x caregiver, streamed. A CAREGIVER token
 // gets its own rows only; naming another caregiver is 403 FORBIDDEN.
 //
-// Parameters: from and to (RFC 3339 with offset, optional), caregiverIds
-// (comma-separated or repeated; absent means all, present but empty means
-// none). Errors are JSON GraphQL-style errors with the same codes.
+// Parameters: from and to (RFC 3339 with offset, optional, once each),
+// caregiverIds (comma-separated or repeated; absent means all, present but
+// empty means none); any other parameter is 400. Errors are JSON
+// GraphQL-style errors with the same codes.
 func NewMonthlyCSV(cfg Options) http.Handler {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := csvQuery(r)
@@ -63,18 +66,52 @@ func NewMonthlyCSV(cfg Options) http.Handler {
 		}
 		cw.Flush()
 	})
-	return cfg.wrap("csv", h)
+	return cfg.wrap("csv", []string{http.MethodGet, http.MethodHead}, h)
 }
 
+// csvParams are the parameters of the CSV export; any other is refused,
+// so that a typo ("caregiverId") cannot widen the export to everyone.
+var csvParams = []string{"from", "to", "caregiverIds"}
+
+// csvQuery reads the parameters strictly: only csvParams, from and to at
+// most once, caregiverIds as comma-separated positive ids (repeatable).
+// The query string is split on "&" alone: a ";" (which url.ParseQuery
+// drops with its whole pair) stays in the value and fails its syntax.
 func csvQuery(r *http.Request) (model.ReportQuery, error) {
 	var q model.ReportQuery
-	v := r.URL.Query()
-	for _, name := range []string{"from", "to"} {
-		s := v.Get(name)
-		if s == "" {
+	v := map[string][]string{}
+	for rest := r.URL.RawQuery; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" {
 			continue
 		}
-		t, err := model.ParseDateTime(s)
+		rawKey, rawValue, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(rawKey)
+		if err != nil {
+			key = rawKey
+		}
+		if err != nil || !slices.Contains(csvParams, key) {
+			field := key
+			if len(field) > model.QuoteMax {
+				field = "" // quoted, shortened, in the message only
+			}
+			return q, model.Invalid(field, "unknown parameter %s: the parameters are from, to and caregiverIds", model.Quote(key))
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return q, model.Invalid(key, "malformed %s value %s: %s", key, model.Quote(rawValue), err)
+		}
+		v[key] = append(v[key], value)
+	}
+	for _, name := range []string{"from", "to"} {
+		switch vals := v[name]; {
+		case len(vals) > 1:
+			return q, model.Invalid(name, "%s is given %d times; give it once", name, len(vals))
+		case len(vals) == 0 || vals[0] == "":
+			continue
+		}
+		t, err := model.ParseDateTime(v[name][0])
 		if err != nil {
 			return q, model.Invalid(name, "%s", err.(*model.Error).Message)
 		}
@@ -87,13 +124,14 @@ func csvQuery(r *http.Request) (model.ReportQuery, error) {
 	if raw, ok := v["caregiverIds"]; ok {
 		q.CaregiverIDs = []int64{}
 		for _, part := range raw {
+			if part == "" {
+				continue // "caregiverIds=" asks for no caregivers
+			}
 			for _, s := range strings.Split(part, ",") {
-				if s = strings.TrimSpace(s); s == "" {
-					continue
-				}
 				id, err := strconv.ParseInt(s, 10, 64)
-				if err != nil || id <= 0 {
-					return q, model.Invalid("caregiverIds", "invalid ID %q", s)
+				if err != nil || id <= 0 || s[0] == '+' {
+					return q, model.Invalid("caregiverIds", "invalid caregiverIds %s: give positive integer ids separated by commas, e.g. \"1,2\"",
+						model.Quote(part))
 				}
 				q.CaregiverIDs = append(q.CaregiverIDs, id)
 			}

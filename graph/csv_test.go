@@ -63,6 +63,19 @@ func TestMonthlyCSV(t *testing.T) {
 		{"ErrBadID", "caregiverIds=1,x", "caregiverIds", "BAD_USER_INPUT"},
 		{"ErrUnknownID", "caregiverIds=1,99", "caregiverIds", "BAD_USER_INPUT"},
 		{"ErrToBeforeFrom", "from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z", "to", "BAD_USER_INPUT"},
+		// Parameters are read strictly: a typo or a foreign list syntax must
+		// not widen the export to every caregiver.
+		{"ErrUnknownParam", "caregiverId=1", "caregiverId", "BAD_USER_INPUT"},
+		{"ErrUnknownParamForm", "form=2024-01-01T00:00:00Z", "form", "BAD_USER_INPUT"},
+		{"ErrUnknownParamCase", "CaregiverIds=1", "CaregiverIds", "BAD_USER_INPUT"},
+		{"ErrSemicolonList", "caregiverIds=1;2", "caregiverIds", "BAD_USER_INPUT"},
+		{"ErrSemicolonAfterValid", "caregiverIds=1&x;y=2", "x;y", "BAD_USER_INPUT"},
+		{"ErrEmptyItem", "caregiverIds=1,,2", "caregiverIds", "BAD_USER_INPUT"},
+		{"ErrTrailingComma", "caregiverIds=1,", "caregiverIds", "BAD_USER_INPUT"},
+		{"ErrSpaceList", "caregiverIds=1+2", "caregiverIds", "BAD_USER_INPUT"},
+		{"ErrRepeatedFrom", "from=2024-01-01T00:00:00Z&from=2024-02-01T00:00:00Z", "from", "BAD_USER_INPUT"},
+		{"ErrRepeatedTo", "to=2024-01-01T00:00:00Z&to=2024-01-01T00:00:00Z", "to", "BAD_USER_INPUT"},
+		{"ErrBadEscape", "caregiverIds=%zz", "caregiverIds", "BAD_USER_INPUT"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			resp, body := e.get(t, "/reports/monthly.csv?"+c.query, e.secret)
@@ -72,6 +85,27 @@ func TestMonthlyCSV(t *testing.T) {
 			mustContain(t, body, `"code":"`+c.code+`"`, `"field":"`+c.field+`"`)
 		})
 	}
+	t.Run("ErrLongValueQuotedShort", func(t *testing.T) {
+		for _, q := range []string{"caregiverIds=" + strings.Repeat("9", 200000) + "x", strings.Repeat("y", 200000) + "=1",
+			"from=" + strings.Repeat("2", 200000)} {
+			resp, body := e.get(t, "/reports/monthly.csv?"+q, e.secret)
+			if resp.StatusCode != http.StatusBadRequest || len(body) > 600 || !strings.Contains(body, `"code":"BAD_USER_INPUT"`) {
+				t.Fatalf("status %d, %d bytes: %.400s", resp.StatusCode, len(body), body)
+			}
+		}
+	})
+	t.Run("ErrWrongMethod", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/reports/monthly.csv", strings.NewReader("caregiverIds=1"))
+		req.Header.Set("Authorization", "Bearer "+e.secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" {
+			t.Fatalf("POST: %d Allow %q; want 405 Allow \"GET, HEAD\"", resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	})
 	t.Run("ErrUnauthenticated", func(t *testing.T) {
 		resp, body := e.get(t, "/reports/monthly.csv", "")
 		if resp.StatusCode != http.StatusUnauthorized {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/reimburse/reimburse/model"
@@ -92,14 +94,17 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
-		if _, ok := gqlErr.Extensions["code"]; ok && !errors.As(err, &me) {
-			return gqlErr // gqlgen's own coded errors
+		if code, ok := gqlErr.Extensions["code"]; ok && !errors.As(err, &me) {
+			if code == CodeComplexity {
+				return gqlErr // ours (complexity.go), echoing no client text
+			}
+			return shorten(gqlErr) // gqlgen's own coded errors
 		}
 		if ge, ok := err.(*gqlerror.Error); ok && ge.Err == nil && graphql.GetFieldContext(ctx) == nil {
 			// gqlgen's own request-level errors without a code: a body or
 			// variables that could not be decoded.
 			gqlErr.Extensions["code"] = CodeBadUserInput
-			return gqlErr
+			return shorten(gqlErr)
 		}
 		id := RequestID(ctx)
 		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
@@ -110,6 +115,64 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			Extensions: map[string]any{"code": CodeInternalError, "requestId": id},
 		}
 	}
+}
+
+// maxMessageBytes bounds the messages of gqlgen's and gqlparser's own
+// errors, which echo client text whole: a field, operation or enum value
+// name, a literal, the request body that did not decode. Ours quote values
+// with model.Quote.
+const maxMessageBytes = 300
+
+// shorten bounds the message and path names of one of gqlgen's errors: a
+// word (a run without spaces) over model.QuoteMax bytes is cut there, the
+// message at maxMessageBytes, each with an ellipsis, and a cut message
+// ends with its whole length. Messages of normal length pass untouched.
+func shorten(e *gqlerror.Error) *gqlerror.Error {
+	e.Message = shortMessage(e.Message)
+	for i, el := range e.Path {
+		if n, ok := el.(ast.PathName); ok && len(n) > model.QuoteMax {
+			p := slices.Clone(e.Path)
+			p[i] = ast.PathName(cutBytes(string(n), model.QuoteMax) + "…")
+			e.Path = p
+		}
+	}
+	return e
+}
+
+func shortMessage(msg string) string {
+	if len(msg) <= maxMessageBytes {
+		return msg
+	}
+	var b strings.Builder
+	rest := msg
+	for rest != "" && b.Len() < maxMessageBytes {
+		word, tail, spaced := strings.Cut(rest, " ")
+		if len(word) > model.QuoteMax {
+			word = cutBytes(word, model.QuoteMax) + "…"
+		}
+		b.WriteString(word)
+		if spaced {
+			b.WriteByte(' ')
+		}
+		rest = tail
+	}
+	out := b.String()
+	if rest != "" || len(out) > maxMessageBytes {
+		out = cutBytes(out, maxMessageBytes) + "…"
+	}
+	return fmt.Sprintf("%s (message cut from %d bytes)", out, len(msg))
+}
+
+// cutBytes returns the longest prefix of s of at most n bytes that ends
+// between runes.
+func cutBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // internalMessage is the whole message of an INTERNAL_SERVER_ERROR: the

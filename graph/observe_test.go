@@ -50,7 +50,7 @@ func newObsEnv(t *testing.T, opts ...func(*graph.Options)) *obsEnv {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graph.New(opt))
-	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(opt))
+	mux.Handle("/reports/monthly.csv", graph.NewMonthlyCSV(opt))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &obsEnv{srv: srv, reg: reg, log: buf, secret: secret, store: s}

@@ -55,7 +55,7 @@ func New(cfg Options) http.Handler {
 	cfg.Limits = cfg.Limits.withDefaults()
 	res := &Resolver{Store: cfg.Store}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Directives: directives(), Complexity: complexityRoot()}))
-	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.Options{AllowedMethods: graphQLMethods})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -82,19 +82,21 @@ func New(cfg Options) http.Handler {
 	var h http.Handler = srv
 	h = codeTransportErrors(h)
 	h = loadersMiddleware(cfg.Store, h)
-	return cfg.wrap("graphql", h)
+	return cfg.wrap("graphql", graphQLMethods, h)
 }
 
 // wrap adds what every API endpoint shares, outermost first: request id,
-// the request log line and metrics, panic recovery, the request deadline,
-// the body cap, bearer authentication and the per-token rate limit.
-func (cfg Options) wrap(endpoint string, h http.Handler) http.Handler {
+// the request log line and metrics, the method check (405 outside methods),
+// panic recovery, the request deadline, the body cap, bearer authentication
+// and the per-token rate limit.
+func (cfg Options) wrap(endpoint string, methods []string, h http.Handler) http.Handler {
 	l := cfg.Limits.withDefaults()
 	h = rateLimit(l.RateLimiter, h)
 	h = authMiddleware(cfg.Store, cfg.Logger, h)
 	h = limitBody(l.MaxBodyBytes, h)
 	h = withDeadline(l.RequestTimeout, h)
 	h = recoverPanics(cfg.Logger, h)
+	h = AllowMethods(h, methods...)
 	h = observe(cfg.Logger, cfg.Metrics, endpoint, h)
 	return RequestIDMiddleware(h)
 }

@@ -3,15 +3,52 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"mime"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 )
 
-// codeTransportErrors gives an extensions.code to the errors gqlgen's
-// transports write by themselves, outside the error presenter: an
-// unsupported method or content type, a mutation over GET, undecodable
-// variables. Only error responses (status >= 400) are buffered and
-// rewritten; successful ones stream through untouched.
+// graphQLMethods are the methods /graphql answers, in its Allow header.
+var graphQLMethods = []string{http.MethodGet, http.MethodPost, http.MethodOptions}
+
+// AllowMethods returns h behind a check of the request method: any method
+// outside allowed gets 405 with an Allow header listing them and a JSON
+// error body coded BAD_USER_INPUT.
+func AllowMethods(h http.Handler, allowed ...string) http.Handler {
+	allow := strings.Join(allowed, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !slices.Contains(allowed, r.Method) {
+			methodNotAllowed(w, r, allow)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
+	infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeBadUserInput })
+	w.Header().Set("Allow", allow)
+	writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+allow, CodeBadUserInput, "", "")
+}
+
+// codeTransportErrors corrects what gqlgen's transports write by themselves
+// when a request never reaches execution. They set a status explicitly only
+// then (an executed operation's response is written with the implicit
+// 200), so only responses with an explicit status are buffered and
+// rewritten; executed ones stream through untouched:
+//   - every error gets an extensions.code (an unsupported content type, a
+//     mutation over GET, an undecodable body or variables);
+//   - the data entry goes: a request error has none (GraphQL spec, Response);
+//   - the status follows the GraphQL-over-HTTP spec: under application/json
+//     a well-formed request that fails to parse, validate or coerce its
+//     variables gets 200 (gqlgen says 422); under
+//     application/graphql-response+json every request error gets 400,
+//     those over a complexity limit included (gqlgen says 200 for codes it
+//     does not know); one without a query gets 400 under either media
+//     type; a mutation over GET gets 405 and an Allow header (gqlgen says
+//     406).
 func codeTransportErrors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ew := &errorCoder{ResponseWriter: w}
@@ -28,11 +65,9 @@ type errorCoder struct {
 }
 
 func (e *errorCoder) WriteHeader(status int) {
-	if status >= 400 && !e.buffering {
+	if !e.buffering {
 		e.status, e.buffering = status, true
-		return
 	}
-	e.ResponseWriter.WriteHeader(status)
 }
 
 func (e *errorCoder) Write(b []byte) (int, error) {
@@ -42,21 +77,30 @@ func (e *errorCoder) Write(b []byte) (int, error) {
 	return e.ResponseWriter.Write(b)
 }
 
+// gqlgen's fixed messages that the status corrections below recognise
+// (graphql/executor and graphql/handler/transport of the pinned version;
+// TestGraphQLOverHTTPStatus and TestGraphQLWrongMethod notice a change).
+const (
+	msgNoOperation = "no operation provided"
+	msgGETMutation = "GET requests only allow query operations"
+)
+
 func (e *errorCoder) finish() {
 	if !e.buffering {
 		return
 	}
-	body := e.buf.Bytes()
+	status, body := e.status, e.buf.Bytes()
 	var resp map[string]any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&resp); err == nil {
 		if errs, ok := resp["errors"].([]any); ok {
 			code := CodeBadUserInput
-			if e.status >= 500 {
+			if status >= 500 {
 				code = CodeInternalError
 			}
-			for _, item := range errs {
+			var first, firstCode string
+			for i, item := range errs {
 				m, ok := item.(map[string]any)
 				if !ok {
 					continue
@@ -69,13 +113,44 @@ func (e *errorCoder) finish() {
 				if _, has := ext["code"]; !has {
 					ext["code"] = code
 				}
+				if i == 0 {
+					first, _ = m["message"].(string)
+					firstCode, _ = ext["code"].(string)
+				}
 			}
+			if d, has := resp["data"]; has && d == nil {
+				delete(resp, "data")
+			}
+			status = e.specStatus(status, first, firstCode)
 			if out, err := json.Marshal(resp); err == nil {
 				body = out
 			}
 		}
 	}
 	e.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	e.ResponseWriter.WriteHeader(e.status)
+	e.ResponseWriter.WriteHeader(status)
 	_, _ = e.ResponseWriter.Write(body)
+}
+
+// specStatus maps the status gqlgen chose for a request error whose first
+// error says first, with code, to the GraphQL-over-HTTP spec's.
+func (e *errorCoder) specStatus(status int, first, code string) int {
+	mt, _, _ := mime.ParseMediaType(e.Header().Get("Content-Type"))
+	switch {
+	case status == http.StatusNotAcceptable && first == msgGETMutation:
+		e.Header().Set("Allow", strings.Join(graphQLMethods, ", "))
+		return http.StatusMethodNotAllowed
+	case first == msgNoOperation:
+		return http.StatusBadRequest
+	case status == http.StatusUnprocessableEntity && mt == "application/json":
+		// gqlgen's status for parse and validation failures.
+		return http.StatusOK
+	case status == http.StatusOK && mt == "application/graphql-response+json":
+		// A request error has no data entry, so it must not be 2xx.
+		if code == CodeInternalError {
+			return http.StatusInternalServerError
+		}
+		return http.StatusBadRequest
+	}
+	return status
 }

@@ -17,7 +17,7 @@ const maxIntDigits = 15
 // leading '-', spaces and more than two fraction digits are rejected.
 func ParseDecimal(s string) (Money, error) {
 	bad := func(why string) (Money, error) {
-		return 0, Errorf(EInvalid, "invalid Decimal %q: %s", s, why)
+		return 0, Errorf(EInvalid, "invalid Decimal %s: %s", Quote(s), why)
 	}
 	if s == "" {
 		return bad("empty")

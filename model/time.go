@@ -15,7 +15,7 @@ const Precision = time.Microsecond
 func ParseDateTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, Errorf(EInvalid, "invalid DateTime %q: expected RFC 3339 with an offset, e.g. \"2024-03-01T09:30:00+01:00\"", s)
+		return time.Time{}, Errorf(EInvalid, "invalid DateTime %s: expected RFC 3339 with an offset, e.g. \"2024-03-01T09:30:00+01:00\"", Quote(s))
 	}
 	return t.UTC(), nil
 }
@@ -61,11 +61,11 @@ func MonthOf(t time.Time, loc *time.Location) YearMonth {
 func ParseYearMonth(s string) (YearMonth, error) {
 	var y, m int
 	if len(s) != 7 || s[4] != '-' || !digits(s[:4]) || !digits(s[5:]) {
-		return 0, Errorf(EInvalid, "invalid YearMonth %q: expected \"YYYY-MM\", e.g. \"2024-03\"", s)
+		return 0, Errorf(EInvalid, "invalid YearMonth %s: expected \"YYYY-MM\", e.g. \"2024-03\"", Quote(s))
 	}
 	fmt.Sscanf(s, "%4d-%2d", &y, &m)
 	if y < 1 || m < 1 || m > 12 {
-		return 0, Errorf(EInvalid, "invalid YearMonth %q: month must be 01-12", s)
+		return 0, Errorf(EInvalid, "invalid YearMonth %s: month must be 01-12", Quote(s))
 	}
 	return NewYearMonth(y, time.Month(m)), nil
 }

@@ -83,19 +83,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "Created the first ADMIN token. It is shown only this once; store it now:\n%s\n", secret)
 	}
 
+	// Patterns carry no method: each handler checks its own, so that a wrong
+	// method is 405 with an Allow header and a JSON error body rather than
+	// the playground's catch-all "/".
+	get := []string{http.MethodGet, http.MethodHead}
 	mux := http.NewServeMux()
 	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics, ComplexityLimit: lf.complexity, Limits: limits, DisableFastReport: !*fastReport}
 	mux.Handle("/graphql", graph.New(gopt))
-	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(gopt))
+	mux.Handle("/reports/monthly.csv", graph.NewMonthlyCSV(gopt))
 	if lf.playground {
 		mux.Handle("/", web.Handler())
 	}
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/metrics", graph.AllowMethods(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), get...))
+	mux.Handle("/healthz", graph.AllowMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+	}), get...))
+	mux.Handle("/readyz", graph.AllowMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain")
@@ -106,7 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return
 		}
 		_, _ = io.WriteString(w, "ready\n")
-	})
+	}), get...))
 
 	srv := &http.Server{
 		Handler:           mux,

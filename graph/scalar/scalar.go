@@ -22,7 +22,7 @@ func str(v any, kind, example string) (string, error) {
 	case string:
 		return s, nil
 	case json.Number:
-		return "", model.Errorf(model.EInvalid, "%s must be a string, e.g. %q, not the number %s", kind, example, s.String())
+		return "", model.Errorf(model.EInvalid, "%s must be a string, e.g. %q, not a number", kind, example)
 	default:
 		return "", model.Errorf(model.EInvalid, "%s must be a string, e.g. %q", kind, example)
 	}
@@ -50,7 +50,7 @@ func UnmarshalID(v any) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, model.Errorf(model.EInvalid, "invalid ID %q", s)
+		return 0, model.Errorf(model.EInvalid, "invalid ID %s", model.Quote(s))
 	}
 	return n, nil
 }

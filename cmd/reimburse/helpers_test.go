@@ -50,6 +50,17 @@ func tempDB(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "reimburse.db")
 }
 
+// newDB returns a database that migrate has created: the commands that
+// only administer a database (token, verify) refuse a missing one.
+func newDB(t testing.TB) string {
+	t.Helper()
+	db := tempDB(t)
+	if _, _, err := runCmd(t, nil, "migrate", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // server is one running instance of run.
 type server struct {
 	URL    string // http://HOST:PORT

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,19 +56,20 @@ type settingsCommand struct {
 	sqliteOnly bool // backup copies SQLite files only
 }
 
-func fixed(args ...string) func(id, dir string) []string {
-	return func(string, string) []string { return args }
+// settingsArgs is a command's arguments that need neither.
+func settingsArgs(args ...string) func(id, dir string) []string {
+	return func(string, string) []string { return slices.Clone(args) }
 }
 
 var settingsCommands = []settingsCommand{
-	{"TokenCreate", "rbt_", fixed("token", "create", "--name", "ci"), false},
-	{"TokenList", "victim", fixed("token", "list"), false},
+	{"TokenCreate", "rbt_", settingsArgs("token", "create", "--name", "ci"), false},
+	{"TokenList", "victim", settingsArgs("token", "list"), false},
 	{"TokenRevoke", " revoked", func(id, _ string) []string { return []string{"token", "revoke", id} }, false},
-	{"Verify", "rollups match", fixed("verify"), false},
+	{"Verify", "rollups match", settingsArgs("verify"), false},
 	{"Backup", "backed up", func(_, dir string) []string { return []string{"backup", filepath.Join(dir, "copy.db")} }, true},
-	{"Migrate", "migrations applied", fixed("migrate"), false},
-	{"Seed", "seeded 10 events", fixed("seed", "--events", "10", "--caregivers", "2", "--types", "2", "--from", "2024-01-01", "--to", "2024-02-01", "--progress=false"), false},
-	{"Serve", "", fixed("serve", "--addr", "127.0.0.1:0"), false},
+	{"Migrate", "migrations applied", settingsArgs("migrate"), false},
+	{"Seed", "seeded 10 events", settingsArgs("seed", "--events", "10", "--caregivers", "2", "--types", "2", "--from", "2024-01-01", "--to", "2024-02-01", "--progress=false"), false},
+	{"Serve", "", settingsArgs("serve", "--addr", "127.0.0.1:0"), false},
 }
 
 // TestSettingsRecorded checks that every command on an existing database

@@ -20,8 +20,8 @@ func BackupSQLite(ctx context.Context, path, dest string) error {
 	if IsPostgres(path) {
 		return errors.New("store: BackupSQLite copies SQLite files; back up PostgreSQL with pg_dump")
 	}
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("store: backup: %w", err)
+	if err := mustExist(path); err != nil {
+		return err
 	}
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("store: backup: %s already exists; choose a new file", dest)

@@ -37,6 +37,13 @@ func QueuedRegistrations(s *Store) int { return int(s.gc.queued.Load()) }
 // received since the store opened.
 func TakenRegistrations(s *Store) int { return int(s.gc.taken.Load()) }
 
+// SetGroupClock replaces the wall clock of s's group committer: now gives
+// the arrival times, and timer starts each wait for a batch to fill (see
+// groupCommitter). Call it while no registration is under way.
+func SetGroupClock(s *Store, now func() time.Time, timer func(time.Duration) (<-chan time.Time, func() bool)) {
+	s.gc.now, s.gc.timer = now, timer
+}
+
 // GroupRequest is one registration of a hand-made batch.
 type GroupRequest struct {
 	By model.Principal

@@ -81,7 +81,7 @@ type registerReq struct {
 	by      model.Principal
 	in      model.NewEvent // normalized
 	now     time.Time      // the store clock at the call: registeredAt
-	arrived time.Time      // wall clock at the call, for the wait bound
+	arrived time.Time      // wall clock at the hand-over, for the wait bound
 
 	// Set by the batch; read by the caller after done is closed.
 	ev   model.Event
@@ -103,7 +103,7 @@ func (s *Store) RegisterEvent(ctx context.Context, by model.Principal, in model.
 	if err := in.Normalize(now); err != nil {
 		return nil, err
 	}
-	r := &registerReq{ctx: ctx, by: by, in: in, now: now, arrived: time.Now(), row: -1, done: make(chan struct{})}
+	r := &registerReq{ctx: ctx, by: by, in: in, now: now, row: -1, done: make(chan struct{})}
 	if s.gc == nil {
 		s.commitGroup(ctx, []*registerReq{r})
 	} else if err := s.gc.submit(r); err != nil {
@@ -126,10 +126,22 @@ type groupCommitter struct {
 	quit    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
+	// now and timer are the wall clock of the gathering window: time.Now
+	// and newTimer; tests replace them, so that they count the waits and
+	// end them by hand rather than time them.
+	now   func() time.Time
+	timer func(time.Duration) (<-chan time.Time, func() bool)
+}
+
+// newTimer is time.NewTimer as the group committer uses it.
+func newTimer(d time.Duration) (<-chan time.Time, func() bool) {
+	t := time.NewTimer(d)
+	return t.C, t.Stop
 }
 
 func newGroupCommitter(s *Store, opt GroupCommitOptions) *groupCommitter {
-	g := &groupCommitter{s: s, opt: opt, reqs: make(chan *registerReq), quit: make(chan struct{}), stopped: make(chan struct{})}
+	g := &groupCommitter{s: s, opt: opt, reqs: make(chan *registerReq), quit: make(chan struct{}), stopped: make(chan struct{}),
+		now: time.Now, timer: newTimer}
 	go g.run()
 	return g
 }
@@ -137,6 +149,7 @@ func newGroupCommitter(s *Store, opt GroupCommitOptions) *groupCommitter {
 // submit hands r to the committer and waits for its answer. A caller whose
 // ctx ends before the committer takes its request leaves with ctx.Err().
 func (g *groupCommitter) submit(r *registerReq) error {
+	r.arrived = g.now()
 	g.queued.Add(1)
 	select {
 	case g.reqs <- r: // the committer counted it out
@@ -217,18 +230,18 @@ func (g *groupCommitter) collect(batch []*registerReq, expect int) []*registerRe
 	if g.opt.MaxWait < 0 || len(batch) >= target {
 		return batch
 	}
-	wait := time.Until(batch[0].arrived.Add(g.opt.MaxWait))
+	wait := batch[0].arrived.Add(g.opt.MaxWait).Sub(g.now())
 	if wait <= 0 {
 		return batch
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
+	expired, stop := g.timer(wait)
+	defer stop()
 	for len(batch) < target {
 		select {
 		case r := <-g.reqs:
 			g.took()
 			batch = append(batch, r)
-		case <-timer.C:
+		case <-expired:
 			return batch
 		case <-g.quit:
 			return batch

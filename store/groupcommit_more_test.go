@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,38 +77,91 @@ func TestGroupCommitIdempotency(t *testing.T) {
 	wantNoDiffs(t, f.s)
 }
 
+// window is a gathering window that the test ends by hand (SetGroupClock):
+// its clock stands still, so every wait asks for the whole MaxWait, and a
+// wait ends only when the test fires it. The tests count waits instead of
+// timing them.
+type window struct{ waits chan windowWait }
+
+// windowWait is one wait the group committer started.
+type windowWait struct {
+	d    time.Duration
+	fire chan<- time.Time
+}
+
+// newWindow gives s's group committer a window; call it while no
+// registration is under way.
+func newWindow(s *store.Store) *window {
+	w := &window{waits: make(chan windowWait, 64)}
+	now := time.Now()
+	store.SetGroupClock(s, func() time.Time { return now }, func(d time.Duration) (<-chan time.Time, func() bool) {
+		c := make(chan time.Time, 1)
+		w.waits <- windowWait{d: d, fire: c}
+		return c, func() bool { return true }
+	})
+	return w
+}
+
+// next returns the next wait the committer starts, failing after 10 s.
+func (w *window) next(tb testing.TB) windowWait {
+	tb.Helper()
+	select {
+	case ww := <-w.waits:
+		return ww
+	case <-time.After(10 * time.Second):
+		tb.Fatal("the group committer started no wait within 10 s")
+		return windowWait{}
+	}
+}
+
 func TestGroupCommitBounds(t *testing.T) {
 	t.Run("OKLoneCallerNotDelayed", func(t *testing.T) {
 		// Even with the longest wait allowed, a client that registers one
-		// event after another is answered at commit speed.
+		// event after another is answered at commit speed: the committer
+		// never waits for company.
 		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: time.Second}))
-		start := time.Now()
+		w := newWindow(f.s)
 		for i := range 5 {
 			if _, err := f.s.RegisterEvent(t.Context(), admin, model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, i, 0)}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if d := time.Since(start); d >= time.Second {
-			t.Fatalf("5 lone registrations took %s: the committer waited for company", d)
+		if n := len(w.waits); n != 0 {
+			t.Fatalf("5 lone registrations: the committer waited %d times for company", n)
 		}
 	})
 
 	t.Run("OKWaitIsBounded", func(t *testing.T) {
-		// After a batch of 6 the committer expects 6 callers again; a lone
+		// After a batch of 5 the committer expects 5 callers again; a lone
 		// caller waits for them, but no longer than MaxWait.
 		const wait = 300 * time.Millisecond
-		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: wait}))
+		rec := &batchRecorder{}
+		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: wait}), withObserver(rec))
 		var ins []model.NewEvent
 		for i := range 5 {
 			ins = append(ins, model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, i, 0)})
 		}
 		inOneBatch(t, f.s, ins[0], ins)
-		start := time.Now()
-		if _, err := f.s.RegisterEvent(t.Context(), admin, ins[0]); err != nil {
-			t.Fatal(err)
+		w := newWindow(f.s)
+		c := registerAsync(t.Context(), f.s, ins[0])
+		ww := w.next(t)
+		if ww.d != wait {
+			t.Fatalf("the committer waits %s for company, want MaxWait %s", ww.d, wait)
 		}
-		if d := time.Since(start); d < wait || d > wait+5*time.Second {
-			t.Fatalf("answered after %s, want just over %s", d, wait)
+		select {
+		case r := <-c:
+			t.Fatalf("answered (%v) before the window closed", r.err)
+		default:
+		}
+		ww.fire <- time.Now()
+		if r := await(t, c); r.err != nil {
+			t.Fatal(r.err)
+		}
+		if got := rec.Sizes(); !slices.Equal(got, []int{1, 5, 1}) {
+			t.Fatalf("batches %v, want [1 5 1]: the lone caller alone once the window closed", got)
+		}
+		if n := len(w.waits); n != 0 {
+			t.Fatalf("%d more waits", n)
 		}
 	})
 
@@ -154,12 +208,15 @@ func TestGroupCommitCancel(t *testing.T) {
 			ins = append(ins, model.NewEvent{EventTypeID: f.et2.ID, CaregiverID: f.cg2.ID, OccurredAt: utc(2024, 6, 1, i, 0)})
 		}
 		inOneBatch(t, f.s, ins[0], ins) // now the committer expects 5
+		w := newWindow(f.s)             // the batch gathers until the test ends the wait
 		taken := store.TakenRegistrations(f.s)
 		ctx, cancel := context.WithCancel(t.Context())
 		gone := registerAsync(ctx, f.s, ins[1])
-		waitFor(t, "the caller to be taken", func() bool { return store.TakenRegistrations(f.s) > taken })
+		ww := w.next(t) // gone is taken, and the batch waits for company
 		stay := registerAsync(t.Context(), f.s, ins[2])
+		waitFor(t, "the neighbour to be taken", func() bool { return store.TakenRegistrations(f.s) == taken+2 })
 		cancel()
+		ww.fire <- time.Now()
 		if r := await(t, gone); !errors.Is(r.err, context.Canceled) || r.ev != nil {
 			t.Fatalf("cancelled caller got %+v, %v", r.ev, r.err)
 		}

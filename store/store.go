@@ -27,12 +27,18 @@ import (
 type Options struct {
 	// Path is the SQLite file, or a postgres:// URL (see IsPostgres).
 	Path string
-	// TimeZone is the report time zone; it is recorded on creation and must
-	// match on every later open. Nil means UTC.
+	// TimeZone is the report time zone; it is recorded on creation. Nil
+	// means the recorded zone (UTC when the database is new); any other
+	// zone than the recorded one is refused (*SettingError).
 	TimeZone *time.Location
-	// Currency is the deployment's ISO 4217 currency, recorded like TimeZone.
-	// Empty means SEK.
+	// Currency is the deployment's ISO 4217 currency, recorded like
+	// TimeZone. Empty means the recorded one (SEK when new).
 	Currency string
+	// MustExist refuses a SQLite file that does not exist (ErrNoDatabase)
+	// instead of creating it, for commands that only read or administer a
+	// database. A PostgreSQL database is never created by Open, so it
+	// does not apply there.
+	MustExist bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// ReadConns is the size of the SQLite reader pool; 0 means
@@ -88,15 +94,10 @@ type Store struct {
 	auth   *sql.Stmt
 }
 
-// Open opens (creating if needed) the database, applies migrations and
-// checks that the recorded time zone and currency match the options.
+// Open opens (creating if needed, unless MustExist) the database, applies
+// migrations and takes the recorded time zone and currency, refusing
+// options that differ from them.
 func Open(ctx context.Context, opt Options) (*Store, error) {
-	if opt.TimeZone == nil {
-		opt.TimeZone = time.UTC
-	}
-	if opt.Currency == "" {
-		opt.Currency = "SEK"
-	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -126,6 +127,11 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer, maxBackdate: opt.MaxBackdate}
 	if IsPostgres(opt.Path) {
 		return s.openPostgres(ctx, opt, gco)
+	}
+	if opt.MustExist {
+		if err := mustExist(opt.Path); err != nil {
+			return nil, err
+		}
 	}
 	if s.w, err = openSQLite(opt.Path, false, 1, syncMode, opt.Hooks); err != nil {
 		return nil, err
@@ -248,32 +254,6 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
-}
-
-// checkMeta records the time zone and currency on first open and refuses to
-// open a database that was created with others: months already stored on
-// events would not match the new zone.
-func (s *Store) checkMeta(ctx context.Context) error {
-	want := map[string]string{"timezone": s.loc.String(), "currency": s.currency}
-	flag := map[string]string{"timezone": "--timezone", "currency": "--currency"}
-	return s.w.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		for _, key := range []string{"timezone", "currency"} {
-			var got string
-			err := tx.NewSelect().Table("meta").Column("value").Where("key = ?", key).Scan(ctx, &got)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				if _, err := tx.NewInsert().Model(&map[string]any{"key": key, "value": want[key]}).TableExpr("meta").Exec(ctx); err != nil {
-					return fmt.Errorf("store: record %s: %w", key, err)
-				}
-			case err != nil:
-				return fmt.Errorf("store: read %s: %w", key, err)
-			case got != want[key]:
-				return fmt.Errorf("store: the database was created with %s %s, but the server was started with %s %s; restart with %s %s (reports group events by months of the recorded zone)",
-					key, got, key, want[key], flag[key], got)
-			}
-		}
-		return nil
-	})
 }
 
 // Close stops the group committer, which first commits the batch it holds

@@ -19,6 +19,10 @@ import (
 func backupCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("backup", stderr)
 	db := fs.String("db", "reimburse.db", "SQLite database file to copy (for a postgres:// URL, prints the pg_dump command)")
+	// Taken, like every command's, so that one set of REIMBURSE_* variables
+	// serves them all; given explicitly, they must match the recorded ones.
+	var f dbFlags
+	f.registerSettings(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: reimburse backup FILE [--db PATH]\n\nWrites a consistent copy of the database to FILE, which must not exist,\nwhile the server keeps running.")
 		fs.PrintDefaults()
@@ -36,9 +40,18 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprint(stderr, pgDumpAdvice(*db, dest))
 		return errors.New("backup: no backup made; run pg_dump as shown above")
 	}
+	loc, cur, err := f.settings()
+	if err != nil {
+		return err
+	}
+	if loc != nil || cur != "" {
+		if err := store.CheckSettings(ctx, *db, loc, cur); err != nil {
+			return noDatabase(err)
+		}
+	}
 	start := time.Now()
 	if err := store.BackupSQLite(ctx, *db, dest); err != nil {
-		return err
+		return noDatabase(err)
 	}
 	fi, err := os.Stat(dest)
 	if err != nil {

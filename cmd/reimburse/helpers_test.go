@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/reimburse/reimburse/store/storetest"
 )
 
 // startTimeout bounds how long a test waits for the server to listen.
@@ -44,10 +46,31 @@ func envFrom(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// tempDB returns the path of a database file in a fresh temp dir.
+// tempDB returns a new database of the dialect under test (not created
+// yet): a SQLite file in a fresh temp dir, or under
+// REIMBURSE_TEST_DIALECT=postgres a PostgreSQL schema of its own
+// (storetest.DB). Tests about SQLite files use sqliteDB.
 func tempDB(t testing.TB) string {
 	t.Helper()
+	return storetest.DB(t)
+}
+
+// sqliteDB returns the path of a SQLite database file in a fresh temp dir,
+// whatever the dialect under test.
+func sqliteDB(t testing.TB) string {
+	t.Helper()
 	return filepath.Join(t.TempDir(), "reimburse.db")
+}
+
+// newDB returns a database that migrate has created: the commands that
+// only administer a database (token, verify) refuse a missing one.
+func newDB(t testing.TB) string {
+	t.Helper()
+	db := tempDB(t)
+	if _, _, err := runCmd(t, nil, "migrate", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // server is one running instance of run.

@@ -32,7 +32,9 @@ func TestServeIntrospectionOff(t *testing.T) {
 }
 
 func TestServeLimitFlags(t *testing.T) {
-	srv := startServer(t, tempDB(t), "--max-depth", "2", "--max-body-bytes", "2000", "--rate-limit", "0.5", "--rate-burst", "2",
+	// One request per 1000 s: a slow machine cannot refill the burst of 2
+	// between the subtests, so the third request is refused by count.
+	srv := startServer(t, tempDB(t), "--max-depth", "2", "--max-body-bytes", "2000", "--rate-limit", "0.001", "--rate-burst", "2",
 		"--max-complexity", "10", "--request-timeout", "5s")
 
 	t.Run("body", func(t *testing.T) {

@@ -48,7 +48,7 @@ func TestBugTokenArgsCheckedAfterOpen(t *testing.T) {
 // exist (model.NewToken.Normalize ignores CaregiverID unless the role is
 // CAREGIVER, and tokens.caregiver_id has no foreign key).
 func TestBugTokenCaregiverOnAdmin(t *testing.T) {
-	out, _, err := runCmd(t, nil, "token", "create", "--db", tempDB(t), "--role", "ADMIN", "--caregiver", "999")
+	out, _, err := runCmd(t, nil, "token", "create", "--db", newDB(t), "--role", "ADMIN", "--caregiver", "999")
 	if err == nil {
 		t.Fatalf("token create --role ADMIN --caregiver 999 succeeded: %q", out)
 	}

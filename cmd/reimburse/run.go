@@ -68,31 +68,70 @@ type dbFlags struct {
 	timezone string
 	currency string
 	maxConns int
+	// mustExist refuses a SQLite file that does not exist: set by the
+	// commands that only read or administer a database.
+	mustExist bool
+	fs        *flag.FlagSet // to tell an explicit --timezone or --currency from the default
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.db, "db", "reimburse.db", "SQLite database file, or a postgres://user@host:5432/db?sslmode=verify-full URL")
 	fs.IntVar(&f.maxConns, "db-max-conns", 0, "PostgreSQL: size of the connection pool (0: max(16, 2 x CPUs)); ignored for SQLite")
-	fs.StringVar(&f.timezone, "timezone", "UTC", "IANA time zone whose calendar months reports use; recorded when the database is created")
-	fs.StringVar(&f.currency, "currency", "SEK", "ISO 4217 currency of all amounts; recorded when the database is created")
+	f.registerSettings(fs)
+}
+
+// registerSettings registers --timezone and --currency.
+func (f *dbFlags) registerSettings(fs *flag.FlagSet) {
+	f.fs = fs
+	fs.StringVar(&f.timezone, "timezone", "UTC", "IANA time zone whose calendar months reports use; recorded when the database is created and taken from it afterwards (a different one is refused)")
+	fs.StringVar(&f.currency, "currency", "SEK", "ISO 4217 currency of all amounts; recorded when the database is created and taken from it afterwards (a different one is refused)")
+}
+
+// settings returns the time zone and currency given explicitly, by flag or
+// environment twin, after checking them: nil and "" for those left out,
+// which an existing database supplies (and a new one gets the defaults).
+func (f *dbFlags) settings() (*time.Location, string, error) {
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true }) // parse sets the env twins with fs.Set, so they count
+	loc, err := time.LoadLocation(f.timezone)
+	if err != nil {
+		return nil, "", fmt.Errorf("--timezone %q: %w", f.timezone, err)
+	}
+	if len(f.currency) != 3 || strings.ToUpper(f.currency) != f.currency {
+		return nil, "", fmt.Errorf("--currency %q: expected a three-letter ISO 4217 code such as SEK", f.currency)
+	}
+	cur := f.currency
+	if !set["timezone"] {
+		loc = nil
+	}
+	if !set["currency"] {
+		cur = ""
+	}
+	return loc, cur, nil
 }
 
 func (f *dbFlags) open(ctx context.Context, opts ...func(*store.Options)) (*store.Store, error) {
-	loc, err := time.LoadLocation(f.timezone)
+	loc, cur, err := f.settings()
 	if err != nil {
-		return nil, fmt.Errorf("--timezone %q: %w", f.timezone, err)
-	}
-	if len(f.currency) != 3 || strings.ToUpper(f.currency) != f.currency {
-		return nil, fmt.Errorf("--currency %q: expected a three-letter ISO 4217 code such as SEK", f.currency)
+		return nil, err
 	}
 	if f.maxConns < 0 {
 		return nil, fmt.Errorf("--db-max-conns %d: must not be negative", f.maxConns)
 	}
-	opt := store.Options{Path: f.db, TimeZone: loc, Currency: f.currency, MaxConns: f.maxConns}
+	opt := store.Options{Path: f.db, TimeZone: loc, Currency: cur, MaxConns: f.maxConns, MustExist: f.mustExist}
 	for _, o := range opts {
 		o(&opt)
 	}
-	return store.Open(ctx, opt)
+	s, err := store.Open(ctx, opt)
+	return s, noDatabase(err)
+}
+
+// noDatabase adds the remedy to a missing database file.
+func noDatabase(err error) error {
+	if errors.Is(err, store.ErrNoDatabase) {
+		return fmt.Errorf("%w; check --db (serve, migrate and seed create a database, this command does not)", err)
+	}
+	return err
 }
 
 // writeFlags tune the write path: durability for serve and seed, group
@@ -186,9 +225,10 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 }
 
 // openOnly parses a command that takes the database flags and nothing
-// else, and opens the store (applying migrations).
-func openOnly(ctx context.Context, cmd string, args []string, getenv func(string) string, stderr io.Writer) (*store.Store, dbFlags, error) {
-	var f dbFlags
+// else, and opens the store (applying migrations). With mustExist a
+// missing SQLite file is refused instead of created.
+func openOnly(ctx context.Context, cmd string, args []string, getenv func(string) string, stderr io.Writer, mustExist bool) (*store.Store, dbFlags, error) {
+	f := dbFlags{mustExist: mustExist}
 	fs := newFlagSet(cmd, stderr)
 	f.register(fs)
 	pos, err := parse(fs, args, getenv)
@@ -203,7 +243,7 @@ func openOnly(ctx context.Context, cmd string, args []string, getenv func(string
 }
 
 func migrateCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	s, f, err := openOnly(ctx, "migrate", args, getenv, stderr)
+	s, f, err := openOnly(ctx, "migrate", args, getenv, stderr, false)
 	if err != nil {
 		return err
 	}

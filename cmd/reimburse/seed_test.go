@@ -73,7 +73,7 @@ func TestSeed(t *testing.T) {
 }
 
 func TestSeedRebuildsIndexes(t *testing.T) {
-	want, got := tempDB(t), tempDB(t)
+	want, got := sqliteDB(t), sqliteDB(t) // indexes reads the SQLite schema
 	if _, _, err := runCmd(t, nil, "migrate", "--db", want); err != nil {
 		t.Fatal(err)
 	}

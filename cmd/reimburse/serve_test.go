@@ -224,7 +224,7 @@ func TestGracefulShutdown(t *testing.T) {
 // and that a flag beats its twin.
 func TestEnvTwins(t *testing.T) {
 	t.Run("EnvOnly", func(t *testing.T) {
-		db := tempDB(t)
+		db := sqliteDB(t) // a file, to see which one was used
 		env := map[string]string{"REIMBURSE_DB": db, "REIMBURSE_ADDR": "127.0.0.1:0", "REIMBURSE_TIMEZONE": "Europe/Stockholm"}
 		for _, args := range [][]string{{"serve"}, {}} {
 			srv := startRun(t, args, env)
@@ -241,7 +241,7 @@ func TestEnvTwins(t *testing.T) {
 	})
 
 	t.Run("FlagWins", func(t *testing.T) {
-		db := tempDB(t)
+		db := sqliteDB(t)
 		other := filepath.Join(t.TempDir(), "other.db")
 		// An address that cannot be listened on: the test fails if it is used.
 		env := map[string]string{"REIMBURSE_DB": other, "REIMBURSE_ADDR": "not-an-address"}

@@ -20,7 +20,7 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if sub != "create" && sub != "list" && sub != "revoke" {
 		return fmt.Errorf("token: unknown subcommand %q; expected create, list or revoke", sub)
 	}
-	var f dbFlags
+	f := dbFlags{mustExist: true} // a token for a database that does not exist would be for nobody
 	fs := newFlagSet("token "+sub, stderr)
 	f.register(fs)
 	var role, name string

@@ -13,7 +13,7 @@ const maxDiffsShown = 50
 // verifyCmd recounts the monthly rollups from the raw events and exits
 // non-zero when any differ.
 func verifyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	s, _, err := openOnly(ctx, "verify", args, getenv, stderr)
+	s, _, err := openOnly(ctx, "verify", args, getenv, stderr, true)
 	if err != nil {
 		return err
 	}

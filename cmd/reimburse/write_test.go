@@ -5,6 +5,8 @@ import (
 	"testing"
 )
 
+// TestWriteFlags checks the write-path flags; --synchronous is SQLite's, so
+// the databases are SQLite files whatever the dialect under test.
 func TestWriteFlags(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -19,7 +21,7 @@ func TestWriteFlags(t *testing.T) {
 		{"OKFlagBeatsEnv", []string{"--synchronous", "FULL"}, map[string]string{"REIMBURSE_SYNCHRONOUS": "NORMAL"}, []string{"synchronous=FULL"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", tempDB(t)}, tc.args...)
+			args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", sqliteDB(t)}, tc.args...)
 			srv := startRun(t, args, tc.env)
 			line := ""
 			for _, l := range strings.Split(srv.Stderr.String(), "\n") {
@@ -58,7 +60,7 @@ func TestWriteFlags(t *testing.T) {
 		{"ErrBatchHuge", []string{"serve", "--addr", "127.0.0.1:0", "--group-commit-batch", "10001"}, "--group-commit-batch"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, _, err := runCmd(t, nil, append(tc.args, "--db", tempDB(t))...)
+			out, _, err := runCmd(t, nil, append(tc.args, "--db", sqliteDB(t))...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want one naming %s", err, tc.want)
 			}
@@ -69,7 +71,7 @@ func TestWriteFlags(t *testing.T) {
 	}
 
 	t.Run("OKSeedNormal", func(t *testing.T) {
-		out, _, err := runCmd(t, nil, "seed", "--db", tempDB(t), "--events", "100", "--caregivers", "2", "--types", "2", "--progress=false", "--synchronous", "NORMAL")
+		out, _, err := runCmd(t, nil, "seed", "--db", sqliteDB(t), "--events", "100", "--caregivers", "2", "--types", "2", "--progress=false", "--synchronous", "NORMAL")
 		if err != nil || !strings.Contains(out, "seeded 100 events") {
 			t.Fatalf("seed: %q, %v", out, err)
 		}

@@ -200,9 +200,9 @@ func TestMigrationsKeepData(t *testing.T) {
 				bun.In(bulkIndexTables)).Scan(ctx, &idx); err != nil {
 				t.Fatal(err)
 			}
-			want := []string{"events_caregiver_occurred_at", "events_occurred_at", "events_pending", "events_reimbursement",
+			want := []string{"events_caregiver_key", "events_caregiver_occurred_at", "events_occurred_at", "events_pending", "events_reimbursement",
 				"month_caregiver_rollups_caregiver", "month_rollups_caregiver",
-				"sqlite_autoindex_events_1", "sqlite_autoindex_month_caregiver_rollups_1", "sqlite_autoindex_month_rollups_1"}
+				"sqlite_autoindex_month_caregiver_rollups_1", "sqlite_autoindex_month_rollups_1"}
 			if !reflect.DeepEqual(idx, want) {
 				t.Fatalf("indexes %v, want %v", idx, want)
 			}
@@ -225,7 +225,16 @@ func TestMigrationsKeepData(t *testing.T) {
 		if err != nil {
 			t.Fatalf("open after an interrupted bulk load: %v", err)
 		}
-		s.Close()
+		defer s.Close()
+		// A bulk load keeps the unique index of the keys, which the
+		// migration made a named one.
+		if _, err := s.NewBulkLoader(ctx, model.Principal{TokenID: 1, Role: model.RoleAdmin}, BulkOptions{RebuildIndexes: true}); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := s.w.NewRaw("SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_caregiver_key'").Scan(ctx, &n); err != nil || n != 1 {
+			t.Fatalf("during a bulk load the key index is there %d times (%v), want 1", n, err)
+		}
 	})
 }
 

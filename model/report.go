@@ -114,8 +114,8 @@ type ReportRow struct {
 
 // BuildReport assembles rows sorted by month, caregiver and event type into
 // a report. Sums past the range of Money are an Overflow error saying so:
-// any one caregiver's month fits (the store keeps each within range), but
-// the totals of many may not.
+// the store keeps each caregiver's monthly sums (pending, reimbursed) in
+// range, but the totals of many may not be.
 func BuildReport(r *Report, rows []ReportRow) error {
 	for _, row := range rows {
 		if row.Status == StatusVoided || row.Count == 0 {

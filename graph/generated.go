@@ -1242,8 +1242,10 @@ input RegisterEventInput {
   caregiverId: ID
   occurredAt: DateTime!
   """
-  A client-chosen key: registering the same key with the same payload again
-  returns the first event and registers nothing new.
+  A client-chosen key, unique per caregiver: registering the same key for the
+  same caregiver with the same payload again returns the first event and
+  registers nothing new; another payload is CONFLICT. Other caregivers' keys
+  are theirs: the same key for another caregiver is another key.
   """
   idempotencyKey: String
 }

@@ -30,6 +30,8 @@ type Error struct {
 	Code    Code
 	Message string
 	Field   string
+	// overflow marks the errors of Overflow.
+	overflow bool
 }
 
 // Error implements the error interface.

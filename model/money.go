@@ -1,6 +1,8 @@
 package model
 
 import (
+	"errors"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -93,7 +95,9 @@ func (m Money) AppendDecimal(dst []byte) []byte {
 // MaxPrice bounds a price at 1,000,000,000.00. Sums are int64 minor units:
 // at this cap it takes over 92 million events at the highest price to
 // overflow one, far past any deployment's volume, while any smaller cap
-// could refuse a real price.
+// could refuse a real price. Sums are checked all the same (Money.Add):
+// events loaded in bulk carry amounts of their own, and databases made
+// before the cap may hold higher prices.
 const MaxPrice Money = 100_000_000_000
 
 // ValidatePrice checks that a price is greater than zero and at most
@@ -106,4 +110,35 @@ func ValidatePrice(field string, m Money) error {
 		return Invalid(field, "price must be at most %s, got %s", MaxPrice.Decimal(), m.Decimal())
 	}
 	return nil
+}
+
+// MaxMoney is the largest amount Money holds: 92233720368547758.07 in a
+// currency with two fraction digits. No sum of money may pass it.
+const MaxMoney Money = math.MaxInt64
+
+// Add returns m + n, or an overflow error (EInvalid, see IsOverflow) when
+// the exact sum lies outside the range of Money: int64 arithmetic would
+// wrap it around to an amount of the other sign.
+func (m Money) Add(n Money) (Money, error) {
+	s := m + n
+	if (n > 0 && s < m) || (n < 0 && s > m) {
+		return 0, Overflow("the sum passes the largest amount, %s", MaxMoney.Decimal())
+	}
+	return s, nil
+}
+
+// Overflow returns the EInvalid error of a sum of money that would pass
+// the range of Money; its message should say what the client can do.
+// IsOverflow recognizes it.
+func Overflow(format string, args ...any) *Error {
+	e := Errorf(EInvalid, format, args...)
+	e.overflow = true
+	return e
+}
+
+// IsOverflow reports whether err is or wraps an Overflow error, so that a
+// caller can replace Add's generic message with one about its own sum.
+func IsOverflow(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.overflow
 }

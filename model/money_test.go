@@ -85,3 +85,55 @@ func TestMoneyAppendDecimal(t *testing.T) {
 		t.Errorf("Decimal of the smallest int64 = %q", got)
 	}
 }
+
+func TestMoneyAdd(t *testing.T) {
+	const max, min = model.MaxMoney, -model.MaxMoney - 1
+	ok := []struct{ a, b, want model.Money }{
+		{1, 2, 3}, {max - 1, 1, max}, {max, 0, max}, {min + 1, -1, min}, {max, min, -1}, {-5, 3, -2},
+	}
+	for _, c := range ok {
+		if got, err := c.a.Add(c.b); err != nil || got != c.want {
+			t.Errorf("%d + %d = %d, %v; want %d", c.a, c.b, got, err, c.want)
+		}
+	}
+	for _, c := range [][2]model.Money{{max, 1}, {1, max}, {max, max}, {min, -1}, {-1, min}, {min, min}, {model.MaxPrice, max - model.MaxPrice + 1}} {
+		got, err := c[0].Add(c[1])
+		if model.ErrorCode(err) != model.EInvalid || !model.IsOverflow(err) || got != 0 {
+			t.Errorf("%d + %d = %d, %v; want an overflow error", c[0], c[1], got, err)
+		}
+	}
+	if model.IsOverflow(model.Invalid("x", "not an overflow")) || model.IsOverflow(nil) {
+		t.Error("IsOverflow of other errors is true")
+	}
+}
+
+// TestBuildReportOverflow: the sums of a report past the range of Money
+// are an overflow error, never an amount wrapped around to a negative one;
+// the amount of a total (reimbursed + pending) counts as a sum too.
+func TestBuildReportOverflow(t *testing.T) {
+	half := model.MaxMoney/2 + 1
+	fits := []model.ReportRow{
+		{Month: 202403, CaregiverID: 1, Status: model.StatusPending, Count: 1, Amount: half},
+		{Month: 202403, CaregiverID: 2, Status: model.StatusPending, Count: 1, Amount: half - 2},
+	}
+	var r model.Report
+	if err := model.BuildReport(&r, fits); err != nil {
+		t.Fatalf("sums that fit: %v", err)
+	}
+	if got := r.Totals.Amount(); got != model.MaxMoney-1 {
+		t.Fatalf("total %s, want %s", got.Decimal(), (model.MaxMoney - 1).Decimal())
+	}
+	for name, rows := range map[string][]model.ReportRow{
+		"AcrossCaregivers":     {fits[0], {Month: 202403, CaregiverID: 2, Status: model.StatusPending, Count: 1, Amount: half}},
+		"AcrossMonths":         {fits[0], {Month: 202404, CaregiverID: 1, Status: model.StatusPending, Count: 1, Amount: half}},
+		"ReimbursedAndPending": {fits[0], {Month: 202403, CaregiverID: 1, Status: model.StatusReimbursed, Count: 1, Amount: half}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var r model.Report
+			err := model.BuildReport(&r, rows)
+			if !model.IsOverflow(err) || model.ErrorCode(err) != model.EInvalid {
+				t.Fatalf("err = %v, want an overflow error; totals %+v", err, r.Totals)
+			}
+		})
+	}
+}

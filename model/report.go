@@ -34,26 +34,42 @@ type Totals struct {
 	Pending    Money
 }
 
-// Amount is the sum of reimbursed and pending amounts.
+// Amount is the sum of reimbursed and pending amounts. Totals built by Add
+// and Merge always hold it within the range of Money.
 func (t Totals) Amount() Money { return t.Reimbursed + t.Pending }
 
-// Add adds count events of amount in status to t. Voided events count nowhere.
-func (t *Totals) Add(status EventStatus, count int64, amount Money) {
+// Add adds count events of amount in status to t. Voided events count
+// nowhere. A sum past the range of Money, the amount's included, is an
+// Overflow error and leaves t as it was.
+func (t *Totals) Add(status EventStatus, count int64, amount Money) error {
+	o := Totals{EventCount: count}
 	switch status {
 	case StatusReimbursed:
-		t.EventCount += count
-		t.Reimbursed += amount
+		o.Reimbursed = amount
 	case StatusPending:
-		t.EventCount += count
-		t.Pending += amount
+		o.Pending = amount
+	default:
+		return nil
 	}
+	return t.Merge(o)
 }
 
-// Merge adds o to t.
-func (t *Totals) Merge(o Totals) {
+// Merge adds o to t, checked like Add.
+func (t *Totals) Merge(o Totals) error {
+	r, err := t.Reimbursed.Add(o.Reimbursed)
+	if err != nil {
+		return err
+	}
+	p, err := t.Pending.Add(o.Pending)
+	if err != nil {
+		return err
+	}
+	if _, err := r.Add(p); err != nil {
+		return err
+	}
 	t.EventCount += o.EventCount
-	t.Reimbursed += o.Reimbursed
-	t.Pending += o.Pending
+	t.Reimbursed, t.Pending = r, p
+	return nil
 }
 
 // Report is the monthly report: months ascending, caregivers by id ascending,
@@ -97,8 +113,10 @@ type ReportRow struct {
 }
 
 // BuildReport assembles rows sorted by month, caregiver and event type into
-// a report.
-func BuildReport(r *Report, rows []ReportRow) {
+// a report. Sums past the range of Money are an Overflow error saying so:
+// the store keeps each caregiver's monthly sums (pending, reimbursed) in
+// range, but the totals of many may not be.
+func BuildReport(r *Report, rows []ReportRow) error {
 	for _, row := range rows {
 		if row.Status == StatusVoided || row.Count == 0 {
 			continue
@@ -111,14 +129,25 @@ func BuildReport(r *Report, rows []ReportRow) {
 			m.Caregivers = append(m.Caregivers, CaregiverTotals{CaregiverID: row.CaregiverID})
 		}
 		c := &m.Caregivers[len(m.Caregivers)-1]
+		var err error
 		if row.EventTypeID != 0 {
 			if n := len(c.ByEventType); n == 0 || c.ByEventType[n-1].EventTypeID != row.EventTypeID {
 				c.ByEventType = append(c.ByEventType, EventTypeTotals{EventTypeID: row.EventTypeID})
 			}
-			c.ByEventType[len(c.ByEventType)-1].Totals.Add(row.Status, row.Count, row.Amount)
+			err = c.ByEventType[len(c.ByEventType)-1].Totals.Add(row.Status, row.Count, row.Amount)
 		}
-		c.Totals.Add(row.Status, row.Count, row.Amount)
-		m.Totals.Add(row.Status, row.Count, row.Amount)
-		r.Totals.Add(row.Status, row.Count, row.Amount)
+		if err == nil {
+			err = c.Totals.Add(row.Status, row.Count, row.Amount)
+		}
+		if err == nil {
+			err = m.Totals.Add(row.Status, row.Count, row.Amount)
+		}
+		if err == nil {
+			err = r.Totals.Add(row.Status, row.Count, row.Amount)
+		}
+		if err != nil {
+			return Overflow("the report's sums pass the largest amount, %s; ask for a shorter period or fewer caregivers", MaxMoney.Decimal())
+		}
 	}
+	return nil
 }

@@ -58,6 +58,10 @@ type BulkLoader struct {
 type payout struct {
 	id            int64
 	count, amount int64 // added by the current Load, flushed at its end
+	// total is what committed Loads added; flushed what it is once the
+	// current Load commits. Kept so that the total in the database, which
+	// each Load increments, stays within the range of Money.
+	total, flushed model.Money
 }
 
 // NewBulkLoader returns a loader that registers events as by. Reimbursed
@@ -130,9 +134,12 @@ func (l *BulkLoader) Load(ctx context.Context, evs []BulkEvent) error {
 			delete(l.payouts, m)
 		}
 		for _, p := range l.payouts {
-			p.count, p.amount = 0, 0
+			p.count, p.amount, p.flushed = 0, 0, p.total
 		}
 		return err
+	}
+	for _, p := range l.payouts {
+		p.total = p.flushed
 	}
 	l.stats.Events += stats.Events
 	l.stats.Reimbursed += stats.Reimbursed
@@ -165,12 +172,22 @@ func (l *BulkLoader) load(ctx context.Context, tx bun.Tx, evs []BulkEvent) (Bulk
 				}
 				l.created = append(l.created, p.month)
 			}
+			amount, err := model.Money(po.amount).Add(e.Amount)
+			if err == nil {
+				_, err = po.total.Add(amount)
+			}
+			if err != nil {
+				return st, model.Overflow("the payout of month %s would pass the largest amount, %s; load fewer of its events as reimbursed",
+					model.YearMonth(p.month), model.MaxMoney.Decimal())
+			}
 			po.count++
-			po.amount += int64(e.Amount)
+			po.amount = int64(amount)
 			p.status, p.at, p.rid = model.StatusReimbursed, l.now, po.id
 			st.Reimbursed++
 		}
-		d.add(p.month, e.CaregiverID, e.EventTypeID, p.status, 1, int64(e.Amount))
+		if err := d.add(p.month, e.CaregiverID, e.EventTypeID, p.status, 1, int64(e.Amount)); err != nil {
+			return st, err
+		}
 		ps[i] = p
 	}
 	m := multiRow{
@@ -211,6 +228,7 @@ func (l *BulkLoader) newPayout(ctx context.Context, tx bun.Tx) (int64, error) {
 
 func (l *BulkLoader) flushPayouts(ctx context.Context, tx bun.Tx) error {
 	for _, p := range l.payouts {
+		p.flushed = p.total
 		if p.count == 0 {
 			continue
 		}
@@ -220,6 +238,7 @@ func (l *BulkLoader) flushPayouts(ctx context.Context, tx bun.Tx) error {
 		if err != nil {
 			return fmt.Errorf("store: update payout: %w", err)
 		}
+		p.flushed = p.total + model.Money(p.amount) // in range: load checked it
 		p.count, p.amount = 0, 0
 	}
 	return nil

@@ -14,7 +14,7 @@ const bulkIndexKey = "bulk_index:"
 
 // bulkIndexTables are the tables whose secondary indexes a bulk load into an
 // empty database drops. The indexes SQLite makes for UNIQUE and PRIMARY KEY
-// constraints cannot be dropped and stay.
+// constraints cannot be dropped and stay, as do unique indexes.
 var bulkIndexTables = []string{"events", "month_rollups", "month_caregiver_rollups"}
 
 // dropIndexesIfEmpty drops the secondary indexes of bulkIndexTables when no
@@ -33,7 +33,9 @@ func (s *Store) dropIndexesIfEmpty(ctx context.Context) error {
 			Name string `bun:"name"`
 			SQL  string `bun:"sql"`
 		}
-		err := tx.NewRaw("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (?) ORDER BY name",
+		// Unique indexes stay, so that the constraints they enforce
+		// (idempotency keys) hold during the load too.
+		err := tx.NewRaw("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %' AND tbl_name IN (?) ORDER BY name",
 			bun.In(bulkIndexTables)).Scan(ctx, &idx)
 		if err != nil {
 			return fmt.Errorf("store: list indexes: %w", err)

@@ -27,7 +27,8 @@ func TestConcurrentWriters(t *testing.T) {
 		types := []int64{f.et1.ID, f.et2.ID}
 		// A shared key always comes with the same payload, so racing
 		// writers must all get the same event; a clash key comes with the
-		// writer's own payload, so all but the first get EConflict.
+		// writer's own payload for the first caregiver (keys are per
+		// caregiver), so all but the first get EConflict.
 		payload := func(key string, n uint64) model.NewEvent {
 			return model.NewEvent{
 				CaregiverID: cgs[n%2], EventTypeID: types[(n/2)%2], IdempotencyKey: ptr(key),
@@ -81,7 +82,7 @@ func TestConcurrentWriters(t *testing.T) {
 						for range 1 + rng.IntN(3) {
 							if rng.IntN(10) == 0 {
 								clash = true
-								ins = append(ins, payload(fmt.Sprintf("clash-%d", rng.IntN(5)), uint64(w)))
+								ins = append(ins, payload(fmt.Sprintf("clash-%d", rng.IntN(5)), 2*uint64(w))) // even: cgs[0]
 								continue
 							}
 							n := rng.Uint64N(300)
@@ -289,7 +290,7 @@ func TestRaces(t *testing.T) {
 			other := in
 			other.IdempotencyKey = ptr(fmt.Sprintf("clash-%d", i))
 			other2 := other
-			other2.CaregiverID = f.cg1.ID
+			other2.OccurredAt = other.OccurredAt.Add(time.Minute) // the same caregiver's key: another payload
 			ea, eb = race(
 				func() error { _, err := f.s.RegisterEvents(ctx, admin, []model.NewEvent{other}); return err },
 				func() error { _, err := f.s.RegisterEvents(ctx, admin, []model.NewEvent{other2}); return err })

@@ -149,7 +149,9 @@ func (s *Store) VoidEvent(ctx context.Context, by model.Principal, id int64, rea
 			return &model.Error{Code: model.EConflict, Field: "id", Message: fmt.Sprintf("event %d changed concurrently; only PENDING events can be voided", id)}
 		}
 		d := rollupDeltas{}
-		d.add(int32(cur.Month), cur.CaregiverID, cur.EventTypeID, model.StatusPending, -1, -int64(cur.Amount))
+		if err := d.add(int32(cur.Month), cur.CaregiverID, cur.EventTypeID, model.StatusPending, -1, -int64(cur.Amount)); err != nil {
+			return err
+		}
 		if err := applyRollups(ctx, tx, d); err != nil {
 			return err
 		}

@@ -37,15 +37,17 @@ func TestGroupCommitIdempotency(t *testing.T) {
 	reqs := []store.GroupRequest{
 		in(f.cg1, f.et1.ID, "a"),     // 0: new
 		in(f.cg1, f.et1.ID, "a"),     // 1: same payload as 0: the same event
-		in(f.cg2, f.et1.ID, "a"),     // 2: another payload: CONFLICT
+		in(f.cg1, f.et2.ID, "a"),     // 2: another payload: CONFLICT
 		in(f.cg1, f.et1.ID, "prior"), // 3: replay of a stored event
-		in(f.cg2, f.et2.ID, "prior"), // 4: another payload than the stored one: CONFLICT
-		in(f.cg1, 999, "b"),          // 5: bad, so "b" stays unused...
+		in(f.cg1, f.et2.ID, "prior"), // 4: another payload than the stored one: CONFLICT
+		in(f.cg2, 999, "b"),          // 5: bad, so "b" stays unused...
 		in(f.cg2, f.et2.ID, "b"),     // 6: ...and this one registers it
 		in(f.cg2, f.et2.ID, "b"),     // 7: and this one replays 6
+		in(f.cg2, f.et1.ID, "a"),     // 8: cg2's own key "a": a new event
+		in(f.cg2, f.et1.ID, "prior"), // 9: cg2's own key "prior": a new event
 	}
 	evs, errs := store.CommitGroup(t.Context(), f.s, reqs)
-	for i, c := range []model.Code{"", "", model.EConflict, "", model.EConflict, model.EInvalid, "", ""} {
+	for i, c := range []model.Code{"", "", model.EConflict, "", model.EConflict, model.EInvalid, "", "", "", ""} {
 		if c == "" {
 			if errs[i] != nil {
 				t.Fatalf("[%d] %v", i, errs[i])
@@ -61,8 +63,11 @@ func TestGroupCommitIdempotency(t *testing.T) {
 	if evs[1].ID != evs[0].ID || evs[3].ID != prior.ID || evs[7].ID != evs[6].ID || evs[6].ID == evs[0].ID {
 		t.Fatalf("ids %d %d / %d (prior %d) / %d %d", evs[0].ID, evs[1].ID, evs[3].ID, prior.ID, evs[6].ID, evs[7].ID)
 	}
-	if n := countEvents(t, f.s); n != 3 {
-		t.Fatalf("%d events, want 3 (prior, a, b)", n)
+	if evs[8].ID == evs[0].ID || evs[9].ID == prior.ID || evs[8].CaregiverID != f.cg2.ID || evs[9].CaregiverID != f.cg2.ID {
+		t.Fatalf("cg2's keys gave %+v and %+v, want new events of cg2", evs[8], evs[9])
+	}
+	if n := countEvents(t, f.s); n != 5 {
+		t.Fatalf("%d events, want 5 (prior, a, b, and cg2's a and prior)", n)
 	}
 	// The same sequence as separate calls gives the same answers.
 	// (A fresh fixture has the same ids.)

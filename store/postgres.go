@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"runtime"
 	"strings"
@@ -88,7 +89,7 @@ func (s *Store) openPostgres(ctx context.Context, opt Options, gco GroupCommitOp
 	}
 	s.w, s.r = db, db
 	s.w.AddQueryHook(boundsInvalidator{&s.bounds})
-	if err := s.setUpPostgres(ctx); err != nil {
+	if err := s.setUpPostgres(ctx, opt.migrations); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -108,7 +109,7 @@ func (s *Store) openPostgres(ctx context.Context, opt Options, gco GroupCommitOp
 // others), not to a session, so that it is released on every path, also
 // through pgbouncer in transaction mode, which would hand a session lock's
 // unlock to another server connection.
-func (s *Store) setUpPostgres(ctx context.Context) error {
+func (s *Store) setUpPostgres(ctx context.Context, migrations fs.FS) error {
 	lock, err := s.w.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: lock for migrations: %w", err)
@@ -119,7 +120,7 @@ func (s *Store) setUpPostgres(ctx context.Context) error {
 	if _, err := lock.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(postgresLockID)); err != nil {
 		return fmt.Errorf("store: lock for migrations: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, migrations); err != nil {
 		return err
 	}
 	return s.checkMeta(ctx)

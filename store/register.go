@@ -17,7 +17,7 @@ const insertChunk = 500
 
 // RegisterEvents registers events all or nothing. Each event's amount is its
 // type's price at occurredAt, copied now so later price changes never
-// rewrite it. An idempotency key seen before with the same payload returns
+// rewrite it. An idempotency key its caregiver used before with the same payload returns
 // the first event and registers nothing; with another payload it is
 // EConflict. A CAREGIVER principal may backdate at most the store's
 // MaxBackdate. Every bad item is reported (model.Errors), with fields such as
@@ -79,18 +79,18 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 	}
 	out := make([]model.Event, len(ins))
 	var rows []eventRow
-	var rowIdx []int             // out index of each row
-	batchKey := map[string]int{} // key -> index in ins of its first use in this batch
+	var rowIdx []int               // out index of each row
+	batchKey := map[ownedKey]int{} // key -> index in ins of its first use in this batch
 	for i, in := range ins {
 		if bad[i] {
 			continue
 		}
 		at := fmt.Sprintf("[%d]", i)
 		if in.IdempotencyKey != nil {
-			key := *in.IdempotencyKey
+			key := keyOf(in)
 			if e, ok := rf.prior[key]; ok {
 				if !e.SamePayload(in) {
-					errs = append(errs, conflictKey(at, key))
+					errs = append(errs, conflictKey(at, key.key))
 				} else {
 					out[i] = e
 				}
@@ -98,7 +98,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 			}
 			if j, ok := batchKey[key]; ok {
 				if !samePayload(ins[j], in) {
-					errs = append(errs, conflictKey(at, key))
+					errs = append(errs, conflictKey(at, key.key))
 				}
 				continue // filled from item j after insert
 			}
@@ -126,7 +126,11 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 		}
 		return nil, 0, fmt.Errorf("store: insert events: %w", err)
 	}
-	if err := applyRollups(ctx, tx, registerDeltas(rows)); err != nil {
+	d, err := registerDeltas(rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := applyRollups(ctx, tx, d); err != nil {
 		return nil, 0, err
 	}
 	for k, i := range rowIdx {
@@ -134,7 +138,7 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 	}
 	for i, in := range ins {
 		if in.IdempotencyKey != nil && out[i].ID == 0 {
-			out[i] = out[batchKey[*in.IdempotencyKey]]
+			out[i] = out[batchKey[keyOf(in)]]
 		}
 	}
 	return out, len(rows), nil
@@ -145,17 +149,28 @@ func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principa
 type refs struct {
 	types map[int64]*model.EventType
 	noCG  map[int64]bool
-	prior map[string]model.Event // events already registered with a key of the batch
+	prior map[ownedKey]model.Event // events already registered with a key of the batch
 }
+
+// ownedKey is an idempotency key with the caregiver it belongs to: keys
+// are unique per caregiver, and one caregiver's keys are no concern of
+// another's.
+type ownedKey struct {
+	cg  int64
+	key string
+}
+
+// keyOf returns the owned key of an input that has a key.
+func keyOf(in model.NewEvent) ownedKey { return ownedKey{in.CaregiverID, *in.IdempotencyKey} }
 
 func loadRefs(ctx context.Context, db bun.IDB, ins []model.NewEvent) (*refs, error) {
 	typeIDs := make([]int64, len(ins))
 	cgIDs := make([]int64, len(ins))
-	var keys []string
+	var keys []ownedKey
 	for i, in := range ins {
 		typeIDs[i], cgIDs[i] = in.EventTypeID, in.CaregiverID
 		if in.IdempotencyKey != nil {
-			keys = append(keys, *in.IdempotencyKey)
+			keys = append(keys, keyOf(in))
 		}
 	}
 	types, err := findEventTypes(ctx, db, typeIDs)
@@ -212,12 +227,14 @@ func (s *Store) checkEvent(rf *refs, by model.Principal, now time.Time, in model
 }
 
 // registerDeltas returns the rollup changes of inserting rows.
-func registerDeltas(rows []eventRow) rollupDeltas {
+func registerDeltas(rows []eventRow) (rollupDeltas, error) {
 	d := rollupDeltas{}
 	for _, r := range rows {
-		d.add(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, 1, r.Amount)
+		if err := d.add(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, 1, r.Amount); err != nil {
+			return nil, err
+		}
 	}
-	return d
+	return d, nil
 }
 
 // samePayload reports whether two inputs would register the same event.
@@ -245,17 +262,25 @@ func conflictKey(at, key string) *model.Error {
 		Message: fmt.Sprintf("idempotency key %q was already used with a different payload", key)}
 }
 
-func findEventsByKeys(ctx context.Context, db bun.IDB, keys []string) (map[string]model.Event, error) {
-	out := make(map[string]model.Event, len(keys))
+// findEventsByKeys returns the events that hold the given keys of their
+// caregivers, through the unique (caregiver_id, idempotency_key) index.
+func findEventsByKeys(ctx context.Context, db bun.IDB, keys []ownedKey) (map[ownedKey]model.Event, error) {
+	out := make(map[ownedKey]model.Event, len(keys))
 	if len(keys) == 0 {
 		return out, nil
 	}
+	pairs := make([][]any, len(keys))
+	for i, k := range keys {
+		pairs[i] = []any{k.cg, k.key}
+	}
 	var rows []eventRow
-	if err := db.NewSelect().Model(&rows).Where("idempotency_key IN (?)", bun.In(keys)).Scan(ctx); err != nil {
+	// A row value IN a VALUES list runs on SQLite and PostgreSQL alike,
+	// one index probe per pair.
+	if err := db.NewSelect().Model(&rows).Where("(caregiver_id, idempotency_key) IN (VALUES ?)", bun.In(pairs)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: find idempotency keys: %w", err)
 	}
 	for i := range rows {
-		out[*rows[i].IdempotencyKey] = rows[i].model()
+		out[ownedKey{rows[i].CaregiverID, *rows[i].IdempotencyKey}] = rows[i].model()
 	}
 	return out, nil
 }

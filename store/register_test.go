@@ -252,7 +252,6 @@ func TestRegisterEventsIdempotency(t *testing.T) {
 		mod  func(f fixture, e *model.NewEvent)
 	}{
 		{"ErrOtherTime", func(f fixture, e *model.NewEvent) { e.OccurredAt = e.OccurredAt.Add(time.Microsecond) }},
-		{"ErrOtherCaregiver", func(f fixture, e *model.NewEvent) { e.CaregiverID = f.cg2.ID }},
 		{"ErrOtherType", func(f fixture, e *model.NewEvent) { e.EventTypeID = f.et2.ID }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

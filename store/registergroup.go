@@ -30,23 +30,24 @@ func (s *Store) commitGroup(ctx context.Context, batch []*registerReq) {
 			return err
 		}
 		var rows []eventRow
-		var owners []*registerReq             // the request of each row
-		firstKey := map[string]*registerReq{} // key -> the batch's request that inserts it
+		var owners []*registerReq               // the request of each row
+		firstKey := map[ownedKey]*registerReq{} // key -> the batch's request that inserts it
 		for _, r := range batch {
-			if key := r.in.IdempotencyKey; key != nil {
-				if e, ok := rf.prior[*key]; ok {
+			if r.in.IdempotencyKey != nil {
+				key := keyOf(r.in)
+				if e, ok := rf.prior[key]; ok {
 					if e.SamePayload(r.in) {
 						r.ev = e
 					} else {
-						r.err = model.Errors{conflictKey("", *key)}
+						r.err = model.Errors{conflictKey("", key.key)}
 					}
 					continue
 				}
-				if f, ok := firstKey[*key]; ok {
+				if f, ok := firstKey[key]; ok {
 					if samePayload(f.in, r.in) {
 						r.same = f
 					} else {
-						r.err = model.Errors{conflictKey("", *key)}
+						r.err = model.Errors{conflictKey("", key.key)}
 					}
 					continue
 				}
@@ -59,7 +60,7 @@ func (s *Store) commitGroup(ctx context.Context, batch []*registerReq) {
 			r.row = len(rows)
 			rows, owners = append(rows, row), append(owners, r)
 			if r.in.IdempotencyKey != nil {
-				firstKey[*r.in.IdempotencyKey] = r
+				firstKey[keyOf(r.in)] = r
 			}
 		}
 		collided, err := insertRows(ctx, tx, rows)
@@ -79,7 +80,7 @@ func (s *Store) commitGroup(ctx context.Context, batch []*registerReq) {
 			if collided[i] {
 				r := owners[i]
 				r.row = -1
-				if e, ok := winners[*row.IdempotencyKey]; ok && e.SamePayload(r.in) {
+				if e, ok := winners[keyOf(r.in)]; ok && e.SamePayload(r.in) {
 					r.ev = e
 				} else {
 					r.err = model.Errors{conflictKey("", *row.IdempotencyKey)}
@@ -89,7 +90,11 @@ func (s *Store) commitGroup(ctx context.Context, batch []*registerReq) {
 			kept = append(kept, row)
 		}
 		inserted = len(kept)
-		if err := applyRollups(ctx, tx, registerDeltas(kept)); err != nil {
+		d, err := registerDeltas(kept)
+		if err != nil {
+			return err
+		}
+		if err := applyRollups(ctx, tx, d); err != nil {
 			return err
 		}
 		for _, r := range owners {
@@ -99,6 +104,16 @@ func (s *Store) commitGroup(ctx context.Context, batch []*registerReq) {
 		}
 		return nil
 	})
+	if err != nil && len(batch) > 1 && model.IsOverflow(err) {
+		// One request took a monthly sum past the range of Money: commit
+		// each on its own, in batch order, so that it fails alone as a bad
+		// input does, rather than failing its neighbours too. Rare, so
+		// the extra commits cost nothing that matters.
+		for _, r := range batch {
+			s.commitGroup(ctx, []*registerReq{r})
+		}
+		return
+	}
 	if err != nil {
 		for _, r := range batch {
 			r.ev, r.err = model.Event{}, err
@@ -118,13 +133,13 @@ func (s *Store) commitGroup(ctx context.Context, batch []*registerReq) {
 
 // collidedKeys returns the events now holding the keys of the collided
 // rows.
-func collidedKeys(ctx context.Context, tx bun.Tx, rows []eventRow, collided map[int]bool) (map[string]model.Event, error) {
+func collidedKeys(ctx context.Context, tx bun.Tx, rows []eventRow, collided map[int]bool) (map[ownedKey]model.Event, error) {
 	if len(collided) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, 0, len(collided))
+	keys := make([]ownedKey, 0, len(collided))
 	for i := range collided {
-		keys = append(keys, *rows[i].IdempotencyKey)
+		keys = append(keys, ownedKey{rows[i].CaregiverID, *rows[i].IdempotencyKey})
 	}
 	return findEventsByKeys(ctx, tx, keys)
 }

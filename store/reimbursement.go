@@ -69,7 +69,7 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 		for _, r := range rows {
 			byID[r.ID] = r
 		}
-		var total int64
+		var total model.Money
 		d := rollupDeltas{}
 		for i, id := range ids {
 			r, ok := byID[id]
@@ -79,14 +79,19 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 			case r.Status != string(model.StatusPending):
 				errs = append(errs, &model.Error{Code: model.EConflict, Field: fmt.Sprintf("[%d]", i), Message: fmt.Sprintf("event %d is %s; only PENDING events can be reimbursed", id, r.Status)})
 			default:
-				total += r.Amount
-				d.move(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, model.StatusReimbursed, 1, r.Amount)
+				var err error
+				if total, err = total.Add(model.Money(r.Amount)); err != nil {
+					return errPayoutOverflow("events")
+				}
+				if err := d.move(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, model.StatusReimbursed, 1, r.Amount); err != nil {
+					return err
+				}
 			}
 		}
 		if len(errs) > 0 {
 			return errs
 		}
-		row, err := s.newPayout(ctx, tx, by, int64(len(ids)), total)
+		row, err := s.newPayout(ctx, tx, by, int64(len(ids)), int64(total))
 		if err != nil {
 			return err
 		}
@@ -164,7 +169,11 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 		}
 		for k, v := range d {
 			if k.status == model.StatusReimbursed {
-				row.EventCount, row.Total = row.EventCount+v[0], row.Total+v[1]
+				total, err := model.Money(row.Total).Add(model.Money(v[1]))
+				if err != nil {
+					return errPayoutOverflow("caregivers or months")
+				}
+				row.EventCount, row.Total = row.EventCount+v[0], int64(total)
 			}
 		}
 		if row.EventCount != n {
@@ -185,6 +194,12 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 	}
 	s.obs.EventsReimbursed(int(out.EventCount))
 	return out, nil
+}
+
+// errPayoutOverflow is the error of a payout whose total would pass the
+// range of Money; fewer is what to reimburse at once instead.
+func errPayoutOverflow(fewer string) *model.Error {
+	return model.Overflow("the payout's total would pass the largest amount, %s; reimburse fewer %s at once", model.MaxMoney.Decimal(), fewer)
 }
 
 // newPayout inserts a payout of n events totalling total, made now.

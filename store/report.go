@@ -53,8 +53,7 @@ func (s *Store) report(ctx context.Context, q model.ReportQuery, naive bool) (*m
 		if err != nil {
 			return err
 		}
-		model.BuildReport(rep, rows)
-		return nil
+		return model.BuildReport(rep, rows)
 	})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/reimburse/reimburse/model"
 	"github.com/uptrace/bun"
@@ -41,9 +42,9 @@ type rollupKey struct {
 // that each touched rollup row is updated once per transaction.
 type rollupDeltas map[rollupKey]*[2]int64 // count, amount
 
-func (d rollupDeltas) add(month int32, cg, et int64, status model.EventStatus, n, amount int64) {
+func (d rollupDeltas) add(month int32, cg, et int64, status model.EventStatus, n, amount int64) error {
 	if status == model.StatusVoided {
-		return
+		return nil
 	}
 	k := rollupKey{month, cg, et, status}
 	v := d[k]
@@ -51,14 +52,42 @@ func (d rollupDeltas) add(month int32, cg, et int64, status model.EventStatus, n
 		v = new([2]int64)
 		d[k] = v
 	}
+	sum, err := model.Money(v[1]).Add(model.Money(amount))
+	if err != nil {
+		return errRollupOverflow()
+	}
 	v[0] += n
-	v[1] += amount
+	v[1] = int64(sum)
+	return nil
 }
 
 // move records that n events worth amount went from one status to another.
-func (d rollupDeltas) move(month int32, cg, et int64, from, to model.EventStatus, n, amount int64) {
-	d.add(month, cg, et, from, -n, -amount)
-	d.add(month, cg, et, to, n, amount)
+func (d rollupDeltas) move(month int32, cg, et int64, from, to model.EventStatus, n, amount int64) error {
+	if err := d.add(month, cg, et, from, -n, -amount); err != nil {
+		return err
+	}
+	return d.add(month, cg, et, to, n, amount)
+}
+
+// errRollupOverflow is the error of a write that would take a monthly sum
+// past the range of Money. The database refuses it too (isSumOverflow), for
+// the sums it adds up itself.
+func errRollupOverflow() *model.Error {
+	return model.Overflow("this would take a caregiver's sum for one month past the largest amount, %s; nothing was changed", model.MaxMoney.Decimal())
+}
+
+// isSumOverflow reports whether the database refused an integer sum past
+// int64: SQLite would store such a sum as a REAL, which the rollups'
+// CHECK (typeof(...) = 'integer') constraints, named *_integer, refuse, and
+// its SUM() fails with "integer overflow"; PostgreSQL raises
+// numeric_value_out_of_range (SQLSTATE 22003).
+func isSumOverflow(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLSTATE 22003") || strings.Contains(msg, "integer overflow") ||
+		(strings.Contains(msg, "CHECK constraint failed") && strings.Contains(msg, "_integer"))
 }
 
 // rollupChunk bounds the rows of one multi-row upsert.
@@ -101,8 +130,12 @@ func applyCaregiverRollups(ctx context.Context, tx bun.Tx, rows []rollupRow) err
 			// rows sort by month, caregiver, type, status: the same month and
 			// caregiver may come back for another type, so look up the status.
 			if i := findCaregiverSum(sums, r); i >= 0 {
+				sum, err := model.Money(sums[i].Amount).Add(model.Money(r.Amount))
+				if err != nil {
+					return errRollupOverflow()
+				}
 				sums[i].EventCount += r.EventCount
-				sums[i].Amount += r.Amount
+				sums[i].Amount = int64(sum)
 				continue
 			}
 		}
@@ -133,6 +166,9 @@ func upsertIncrements[T any](ctx context.Context, tx bun.Tx, rows []T, table, ke
 		}
 		return args
 	})
+	if isSumOverflow(err) {
+		return errRollupOverflow()
+	}
 	if err != nil {
 		return fmt.Errorf("store: update %s: %w", table, err)
 	}
@@ -164,11 +200,16 @@ func pendingDeltas(ctx context.Context, db bun.IDB, where func(bun.QueryBuilder)
 		ColumnExpr("month, caregiver_id, event_type_id, COUNT(*) AS n, SUM(amount) AS amount").
 		GroupExpr("month, caregiver_id, event_type_id")
 	if err := where(sel.QueryBuilder()).Unwrap().(*bun.SelectQuery).Scan(ctx, &groups); err != nil {
+		if isSumOverflow(err) {
+			return nil, errRollupOverflow()
+		}
 		return nil, fmt.Errorf("store: group pending: %w", err)
 	}
 	d := rollupDeltas{}
 	for _, g := range groups {
-		d.move(g.Month, g.CaregiverID, g.EventTypeID, model.StatusPending, model.StatusReimbursed, g.N, g.Amount)
+		if err := d.move(g.Month, g.CaregiverID, g.EventTypeID, model.StatusPending, model.StatusReimbursed, g.N, g.Amount); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }

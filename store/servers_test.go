@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reimburse/reimburse/model"
 )
@@ -70,7 +71,7 @@ func TestTwoServers(t *testing.T) {
 			clash := in
 			clash.IdempotencyKey = ptr(fmt.Sprintf("clash-%d", i))
 			clash2 := clash
-			clash2.CaregiverID = f.cg2.ID
+			clash2.OccurredAt = clash.OccurredAt.Add(time.Minute) // the same caregiver's key: another payload
 			ea, eb = race(
 				func() error { _, err := f.s.RegisterEvent(ctx, admin, clash); return err },
 				func() error { _, err := other.RegisterEvent(ctx, admin, clash2); return err })

@@ -16,10 +16,8 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/model"
-	"github.com/reimburse/reimburse/store/migrations"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	"github.com/uptrace/bun/migrate"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver: builds with CGO_ENABLED=0
 )
 
@@ -66,6 +64,11 @@ type Options struct {
 	// GroupCommit tunes how concurrent RegisterEvent calls share
 	// transactions; the zero value gives the defaults.
 	GroupCommit GroupCommitOptions
+
+	// migrations replaces the embedded migrations of the dialect (a
+	// directory of *.up.sql files), for tests that break one; nil means
+	// the embedded ones.
+	migrations fs.FS
 }
 
 // Store is the database. On SQLite: one writer connection, so writers
@@ -137,7 +140,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.w.AddQueryHook(boundsInvalidator{&s.bounds})
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, opt.migrations); err != nil {
 		s.w.Close()
 		return nil, err
 	}
@@ -230,30 +233,6 @@ func openSQLite(path string, readOnly bool, conns int, sync string, hooks []bun.
 		db.AddQueryHook(h)
 	}
 	return db, nil
-}
-
-func (s *Store) migrate(ctx context.Context) error {
-	fsys, dir := fs.FS(migrations.SQLite), "sqlite"
-	if s.isPostgres() {
-		fsys, dir = migrations.Postgres, "postgres"
-	}
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		return err
-	}
-	ms := migrate.NewMigrations()
-	if err := ms.Discover(sub); err != nil {
-		return fmt.Errorf("store: discover migrations: %w", err)
-	}
-	s.migrations = len(ms.Sorted())
-	m := migrate.NewMigrator(s.w, ms)
-	if err := m.Init(ctx); err != nil {
-		return fmt.Errorf("store: init migrations: %w", err)
-	}
-	if _, err := m.Migrate(ctx); err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
-	return nil
 }
 
 // Close stops the group committer, which first commits the batch it holds

@@ -84,8 +84,10 @@ type RegisterEventInput struct {
 	// (itself) or give its own id; another id is FORBIDDEN.
 	CaregiverID *int64    `json:"caregiverId,omitempty"`
 	OccurredAt  time.Time `json:"occurredAt"`
-	// A client-chosen key: registering the same key with the same payload again
-	// returns the first event and registers nothing new.
+	// A client-chosen key, unique per caregiver: registering the same key for the
+	// same caregiver with the same payload again returns the first event and
+	// registers nothing new; another payload is CONFLICT. Other caregivers' keys
+	// are theirs: the same key for another caregiver is another key.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 

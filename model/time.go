@@ -51,10 +51,21 @@ type YearMonth int32
 // NewYearMonth returns the month of y and m.
 func NewYearMonth(y int, m time.Month) YearMonth { return YearMonth(y*100 + int(m)) }
 
-// MonthOf returns the calendar month of t in loc.
+// MonthOf returns the month of t in loc: the month m with m.Start(loc) <=
+// t < m.Next().Start(loc). That is t's local month, except in the rare hour
+// where a zone sets its clock back across the end of a month (St. John's,
+// 1 November 2009: 00:01 became 23:01 on 31 October): the new month has
+// started and stays started, so every month is one unbroken span of time
+// and month keys, period splits and rollups agree.
 func MonthOf(t time.Time, loc *time.Location) YearMonth {
 	l := t.In(loc)
-	return NewYearMonth(l.Year(), l.Month())
+	m := NewYearMonth(l.Year(), l.Month())
+	// No zone moves its clock back by two days, so only the last days of a
+	// local month can lie after the next month's start.
+	if l.Day() >= 27 && !t.Before(m.Next().Start(loc)) {
+		m = m.Next()
+	}
+	return m
 }
 
 // ParseYearMonth parses "YYYY-MM".
@@ -79,9 +90,39 @@ func (ym YearMonth) Month() time.Month { return time.Month(int(ym) % 100) }
 // String formats ym as "YYYY-MM".
 func (ym YearMonth) String() string { return fmt.Sprintf("%04d-%02d", ym.Year(), int(ym.Month())) }
 
-// Start returns the first instant of ym in loc.
+// Start returns the first instant of ym in loc: the first instant whose
+// local date is the 1st (DayStart). Every month boundary (month keys,
+// report period splits, rollup edges, cost estimates, the seed's payouts)
+// is computed through it.
 func (ym YearMonth) Start(loc *time.Location) time.Time {
-	return time.Date(ym.Year(), ym.Month(), 1, 0, 0, 0, 0, loc)
+	return DayStart(ym.Year(), ym.Month(), 1, loc)
+}
+
+// DayStart returns the first instant whose local date in loc is y-m-d or
+// later, in loc. It is usually local midnight, but where midnight is
+// skipped (Asunción, 1 October 2023: 00:00 became 01:00) it is the
+// transition, and where it is repeated it is the first midnight;
+// time.Date may return an instant of the previous day or the second
+// midnight there.
+func DayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	// The local clock of a zone period with offset off reads u+off at
+	// instant u, so within a period it first shows day at day-off. Walk the
+	// periods from two days before day (no offset reaches that far) and take
+	// the first period whose clock gets there before the period ends.
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	for t := day.Add(-48 * time.Hour); ; {
+		l := t.In(loc)
+		_, off := l.Zone()
+		_, end := l.ZoneBounds()
+		at := day.Add(-time.Duration(off) * time.Second)
+		if at.Before(t) {
+			at = t // the period starts after the local clock passed day
+		}
+		if end.IsZero() || at.Before(end) {
+			return at.In(loc)
+		}
+		t = end
+	}
 }
 
 // Prev returns the month before ym.

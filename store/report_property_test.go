@@ -125,7 +125,6 @@ func TestReportProperty(t *testing.T) {
 func runReportProperty(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	w := newPropWorld(t, rng, propZones[int(seed)%len(propZones)])
-	loc := w.loc
 	for i := range 3 + rng.IntN(4) {
 		w.cgs = append(w.cgs, mustCaregiver(t, w.s, fmt.Sprintf("cg%d", i)).ID)
 	}
@@ -145,15 +144,7 @@ func runReportProperty(t *testing.T, seed uint64) {
 			ins = append(ins, model.NewEvent{EventTypeID: w.types[rng.IntN(len(w.types))],
 				CaregiverID: w.cgs[rng.IntN(len(w.cgs)-1)], OccurredAt: w.nearBoundary()})
 		}
-		for i, e := range mustRegister(t, w.s, ins...) {
-			in := ins[i]
-			pe := &propEvent{id: e.ID, typeID: in.EventTypeID, cgID: in.CaregiverID, at: in.OccurredAt,
-				month: monthOf(in.OccurredAt, loc), amount: w.priceAt(in.EventTypeID, in.OccurredAt), status: model.StatusPending}
-			if e.Amount != pe.amount || e.Month != pe.month {
-				t.Fatalf("event at %s: amount %d month %d, want %d %d", model.FormatDateTime(pe.at), e.Amount, e.Month, pe.amount, pe.month)
-			}
-			w.events = append(w.events, pe)
-		}
+		w.register(ins)
 	}
 	// A later price change rewrites nothing.
 	w.setPrice(w.types[rng.IntN(len(w.types))], w.nearBoundary(), model.Money(1+rng.Int64N(5_000_000)))
@@ -162,6 +153,21 @@ func runReportProperty(t *testing.T, seed uint64) {
 	w.checkEvents()
 	for range 20 {
 		w.checkReport(w.randomQuery())
+	}
+}
+
+// register registers ins and records them, checking each event's amount
+// and month against the test's own.
+func (w *propWorld) register(ins []model.NewEvent) {
+	w.t.Helper()
+	for i, e := range mustRegister(w.t, w.s, ins...) {
+		in := ins[i]
+		pe := &propEvent{id: e.ID, typeID: in.EventTypeID, cgID: in.CaregiverID, at: in.OccurredAt,
+			month: monthOf(in.OccurredAt, w.loc), amount: w.priceAt(in.EventTypeID, in.OccurredAt), status: model.StatusPending}
+		if e.Amount != pe.amount || e.Month != pe.month {
+			w.t.Fatalf("event at %s: amount %d month %d, want %d %d", model.FormatDateTime(pe.at), e.Amount, e.Month, pe.amount, pe.month)
+		}
+		w.events = append(w.events, pe)
 	}
 }
 
@@ -275,7 +281,11 @@ func (w *propWorld) randomInstant() *time.Time {
 	case 0:
 		return nil
 	case 1:
-		t = w.events[w.rng.IntN(len(w.events))].at
+		if len(w.events) > 0 {
+			t = w.events[w.rng.IntN(len(w.events))].at
+			break
+		}
+		t = w.nearBoundary()
 	default:
 		t = w.nearBoundary()
 	}

@@ -14,10 +14,41 @@ const Precision = time.Microsecond
 // truncates event times and rounds period bounds up to Precision.
 func ParseDateTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	if err != nil || !rfc3339Shape(s) {
 		return time.Time{}, Errorf(EInvalid, "invalid DateTime %q: expected RFC 3339 with an offset, e.g. \"2024-03-01T09:30:00+01:00\"", s)
 	}
 	return t.UTC(), nil
+}
+
+// rfc3339Shape reports whether s is laid out as RFC 3339 requires:
+// time.Parse also takes a one-digit hour, a comma before the fraction and
+// 60 offset minutes, which RFC 3339 does not.
+func rfc3339Shape(s string) bool {
+	const head = "dddd-dd-ddTdd:dd:dd"
+	if len(s) < len(head)+1 {
+		return false
+	}
+	for i := 0; i < len(head); i++ {
+		if c := s[i]; head[i] == 'd' && (c < '0' || c > '9') || head[i] != 'd' && c != head[i] {
+			return false
+		}
+	}
+	rest := s[len(head):]
+	if rest[0] == '.' {
+		n := 1
+		for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		if n == 1 {
+			return false
+		}
+		rest = rest[n:]
+	}
+	if rest == "Z" {
+		return true
+	}
+	return len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && digits(rest[1:3]) && rest[3] == ':' &&
+		rest[4] >= '0' && rest[4] <= '5' && rest[5] >= '0' && rest[5] <= '9'
 }
 
 // CeilTime rounds t up to Precision. Period bounds are rounded up: for

@@ -91,10 +91,13 @@ func NewYearMonth(y int, m time.Month) YearMonth { return YearMonth(y*100 + int(
 func MonthOf(t time.Time, loc *time.Location) YearMonth {
 	l := t.In(loc)
 	m := NewYearMonth(l.Year(), l.Month())
-	// No zone moves its clock back by two days, so only the last days of a
-	// local month can lie after the next month's start.
-	if l.Day() >= 27 && !t.Before(m.Next().Start(loc)) {
-		m = m.Next()
+	// Only a clock set back less than two days ago (no zone sets it back
+	// by two days) can show the last days of a month after the next one
+	// started; checking that first keeps MonthOf cheap elsewhere.
+	if l.Day() >= 27 {
+		if start, _ := l.ZoneBounds(); !start.IsZero() && t.Sub(start) < 48*time.Hour && !t.Before(m.Next().Start(loc)) {
+			m = m.Next()
+		}
 	}
 	return m
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
+	"github.com/reimburse/reimburse/store/storetest"
 )
 
 // transition is a change of a zone's UTC offset.
@@ -82,6 +83,12 @@ func TestReportTransitionZones(t *testing.T) {
 			continue
 		}
 		seen[sig] = name
+		// The month rule is Go's, the same on every dialect; on PostgreSQL,
+		// where each store costs a schema and its migrations, the zones
+		// that skip or repeat midnight on a 1st and every eighth other.
+		if storetest.Postgres() && !slices.ContainsFunc(near, transition.movesMidnight) && len(seen)%8 != 0 {
+			continue
+		}
 		tested++
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -93,8 +100,8 @@ func TestReportTransitionZones(t *testing.T) {
 	}
 	// Asunción, Havana, St. John's and the European, American and southern
 	// summer times at least.
-	if tested < 40 {
-		t.Fatalf("only %d zones change offset near a month start", tested)
+	if len(seen) < 40 || tested < 15 {
+		t.Fatalf("only %d zones change offset near a month start (%d tested)", len(seen), tested)
 	}
 }
 

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -13,11 +14,19 @@ const Precision = time.Microsecond
 // ("Z" or "+01:00") and returns it in UTC at full precision; the store
 // truncates event times and rounds period bounds up to Precision.
 func ParseDateTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || !rfc3339Shape(s) {
+	t, err := parseRFC3339(s)
+	if err != nil {
 		return time.Time{}, Errorf(EInvalid, "invalid DateTime %q: expected RFC 3339 with an offset, e.g. \"2024-03-01T09:30:00+01:00\"", s)
 	}
 	return t.UTC(), nil
+}
+
+// parseRFC3339 is time.Parse with the layout RFC 3339 requires.
+func parseRFC3339(s string) (time.Time, error) {
+	if !rfc3339Shape(s) {
+		return time.Time{}, errors.New("not laid out as RFC 3339")
+	}
+	return time.Parse(time.RFC3339Nano, s)
 }
 
 // rfc3339Shape reports whether s is laid out as RFC 3339 requires:

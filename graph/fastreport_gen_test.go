@@ -26,6 +26,7 @@ type reportGen struct {
 	nfrag  int
 	vars   map[string]string // used variables and their types
 	values map[string]any
+	edges  []any // more from and to values: instants near the zone's odd month starts
 }
 
 // genField is a field of the report tree as the generator sees it.
@@ -138,7 +139,7 @@ func (g *reportGen) reportArgs(i int) string {
 	case 1:
 		args = append(args, "from: "+pick(g, `"2023-03-01T00:00:00+01:00"`, `"2023-05-20T10:00:00-04:00"`, "null"))
 	case 2:
-		vals := fromValues
+		vals := append(slices.Clone(fromValues), g.edges...)
 		if g.chance(0.05) {
 			vals = []any{"2024-01-01"} // no offset: gqlgen's coercion error
 		}
@@ -148,7 +149,7 @@ func (g *reportGen) reportArgs(i int) string {
 	case 1:
 		args = append(args, "to: "+pick(g, `"2024-02-01T00:00:00+01:00"`, `"2023-11-11T11:11:11.5Z"`, "null"))
 	case 2:
-		args = append(args, "to: "+g.variable(fmt.Sprintf("to%d", i), "DateTime", toValues...))
+		args = append(args, "to: "+g.variable(fmt.Sprintf("to%d", i), "DateTime", append(slices.Clone(toValues), g.edges...)...))
 	}
 	switch g.rng.IntN(4) {
 	case 1:

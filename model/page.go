@@ -28,7 +28,9 @@ func (c Cursor) Encode() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-// DecodeCursor parses a string made by Encode.
+// DecodeCursor parses a string made by Encode, and only those: any other
+// spelling of the same position (a '+', leading zeros, other base64 tail
+// bits) is refused like garbage.
 func DecodeCursor(s string) (Cursor, error) {
 	bad := Invalid("after", "invalid cursor: pass an endCursor or cursor returned by this API")
 	raw, err := base64.RawURLEncoding.DecodeString(s)
@@ -44,7 +46,11 @@ func DecodeCursor(s string) (Cursor, error) {
 	if err1 != nil || err2 != nil || n <= 0 {
 		return Cursor{}, bad
 	}
-	return Cursor{Time: time.UnixMicro(us).UTC(), ID: n}, nil
+	c := Cursor{Time: time.UnixMicro(us).UTC(), ID: n}
+	if c.Encode() != s {
+		return Cursor{}, bad
+	}
+	return c, nil
 }
 
 // PageArgs are the parsed first/after arguments of a connection.

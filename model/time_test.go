@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"regexp"
 	"testing"
 	"time"
 
@@ -17,7 +18,9 @@ func TestParseDateTime(t *testing.T) {
 		t.Fatalf("FormatDateTime = %q", s)
 	}
 	for _, in := range []string{"", "2024-03-01T09:30:00", "2024-03-01", "2024-02-30T10:00:00Z", "2024-13-01T10:00:00Z",
-		"2024-03-01 09:30:00Z", "2024-03-01T25:00:00Z", "yesterday", "2024-03-01T09:30:00+25:00"} {
+		"2024-03-01 09:30:00Z", "2024-03-01T25:00:00Z", "yesterday", "2024-03-01T09:30:00+25:00",
+		// time.Parse takes these; RFC 3339 does not.
+		"2024-03-01T9:30:00Z", "2024-03-01T09:30:00,5Z", "2024-03-01T09:30:00+01:60", "2024-03-01T09:30:00.Z"} {
 		if _, err := model.ParseDateTime(in); model.ErrorCode(err) != model.EInvalid {
 			t.Errorf("ParseDateTime(%q) err = %v; want EInvalid", in, err)
 		}
@@ -58,36 +61,75 @@ func TestYearMonth(t *testing.T) {
 	}
 }
 
+// rfc3339 is the shape of an RFC 3339 date-time with an explicit offset,
+// in the upper-case form: the fuzzers' reference grammar.
+var rfc3339 = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-5][0-9])$`)
+
+// FuzzParseDateTime compares ParseDateTime with a reference: the RFC 3339
+// grammar for the shape, and time.Parse for the calendar and the instant.
 func FuzzParseDateTime(f *testing.F) {
-	for _, s := range []string{"2024-03-01T09:30:00+01:00", "2024-03-01T09:30:00Z", "2024-02-30T10:00:00Z", "2024-03-01T09:30:00"} {
+	for _, s := range []string{"2024-03-01T09:30:00+01:00", "2024-03-01T09:30:00Z", "2024-02-30T10:00:00Z", "2024-03-01T09:30:00",
+		"2024-03-01T9:30:00Z", "2024-03-01T09:30:00,5Z", "2024-03-01T09:30:00+01:60", "2024-03-01T09:30:00.1234567891Z"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		tm, err := model.ParseDateTime(s)
-		if err != nil {
+		got, err := model.ParseDateTime(s)
+		ref, refErr := time.Parse(time.RFC3339, s)
+		ok := refErr == nil && rfc3339.MatchString(s)
+		if !ok {
 			if model.ErrorCode(err) != model.EInvalid {
-				t.Fatalf("ParseDateTime(%q): %v", s, err)
+				t.Fatalf("ParseDateTime(%q) = %v, %v; want EInvalid (reference: %v)", s, got, err, refErr)
 			}
 			return
 		}
-		back, err := model.ParseDateTime(model.FormatDateTime(tm))
-		if err != nil || !back.Equal(tm) {
-			t.Fatalf("round trip of %q: %v -> %v, %v", s, tm, back, err)
+		if err != nil || !got.Equal(ref) || got.Location() != time.UTC {
+			t.Fatalf("ParseDateTime(%q) = %v, %v; want %v in UTC", s, got, err, ref.UTC())
+		}
+		back, err := model.ParseDateTime(model.FormatDateTime(got))
+		if err != nil || !back.Equal(got) {
+			t.Fatalf("round trip of %q: %v -> %v, %v", s, got, back, err)
 		}
 	})
 }
 
+// refYearMonth is the fuzzer's reference parser of "YYYY-MM".
+func refYearMonth(s string) (model.YearMonth, bool) {
+	if len(s) != 7 || s[4] != '-' {
+		return 0, false
+	}
+	n := 0
+	for i, c := range []byte(s) {
+		if i == 4 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	y, m := n/100, n%100
+	if y < 1 || m < 1 || m > 12 {
+		return 0, false
+	}
+	return model.YearMonth(n), true
+}
+
+// FuzzParseYearMonth compares ParseYearMonth with refYearMonth.
 func FuzzParseYearMonth(f *testing.F) {
-	for _, s := range []string{"2024-03", "2024-13", "24-03"} {
+	for _, s := range []string{"2024-03", "2024-13", "24-03", "0000-01", "0001-01", "9999-12", "2024-+3", "+024-03", "2024-3 "} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		ym, err := model.ParseYearMonth(s)
-		if err != nil {
+		want, ok := refYearMonth(s)
+		if !ok {
+			if model.ErrorCode(err) != model.EInvalid {
+				t.Fatalf("ParseYearMonth(%q) = %d, %v; want EInvalid", s, ym, err)
+			}
 			return
 		}
-		if ym.String() != s || ym.Month() < 1 || ym.Month() > 12 {
-			t.Fatalf("ParseYearMonth(%q) = %d (%s)", s, ym, ym)
+		if err != nil || ym != want || ym.String() != s {
+			t.Fatalf("ParseYearMonth(%q) = %d (%s), %v; want %d", s, ym, ym, err, want)
 		}
 	})
 }

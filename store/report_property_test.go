@@ -13,10 +13,6 @@ import (
 	"github.com/reimburse/reimburse/store"
 )
 
-// propZones are the report zones of the property test: whole, half and
-// three-quarter hour offsets, both hemispheres' summer time.
-var propZones = []string{"UTC", "Europe/Stockholm", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "Australia/Adelaide"}
-
 // propEvent is the test's own record of an event.
 type propEvent struct {
 	id, typeID, cgID int64
@@ -42,7 +38,8 @@ type propWorld struct {
 	types      []int64
 	prices     map[int64][]propPrice
 	events     []*propEvent
-	boundaries []time.Time // month starts in loc
+	first      model.YearMonth // the first month of the data
+	boundaries []time.Time     // month starts in loc and the instants near them they may be mistaken for
 }
 
 // priceAt is the newest price whose from is at or before t, nil from first.
@@ -68,23 +65,41 @@ func (w *propWorld) priceAt(typeID int64, t time.Time) model.Money {
 	return m
 }
 
-// monthOf computes a month key without the model's helper.
-func monthOf(t time.Time, loc *time.Location) model.YearMonth {
-	l := t.In(loc)
-	return model.YearMonth(l.Year()*100 + int(l.Month()))
+// newPropWorld opens a store in zone z whose data spans propMonths months.
+func newPropWorld(t *testing.T, rng *rand.Rand, z propZone) *propWorld {
+	loc := mustZone(t, z.name)
+	w := &propWorld{t: t, rng: rng, loc: loc, prices: map[int64][]propPrice{}, first: z.first,
+		boundaries: boundaryInstants(loc, z.first, propMonths)}
+	w.s = MustOpen(t, withZone(loc))
+	mustAdmin(t, w.s)
+	return w
 }
 
-// nearBoundary returns a random instant within 36h of a month start, at
-// microsecond precision, sometimes exactly on it or next to it.
-func (w *propWorld) nearBoundary() time.Time {
-	b := w.boundaries[1+w.rng.IntN(len(w.boundaries)-1)]
-	switch w.rng.IntN(10) {
-	case 0:
-		return b
-	case 1:
-		return b.Add(-time.Microsecond)
+// month returns the i-th month of the data.
+func (w *propWorld) month(i int) model.YearMonth {
+	m := w.first
+	for range i {
+		m = m.Next()
 	}
-	const span = int64(36 * time.Hour / time.Microsecond)
+	return m
+}
+
+// nearBoundary returns a random instant near any of the boundary instants,
+// at microsecond precision: often exactly on one or next to it, else
+// within hours or within 36 hours of it.
+func (w *propWorld) nearBoundary() time.Time {
+	b := w.boundaries[w.rng.IntN(len(w.boundaries))]
+	span := int64(36 * time.Hour / time.Microsecond)
+	switch w.rng.IntN(10) {
+	case 0, 1:
+		return b
+	case 2:
+		return b.Add(-time.Microsecond)
+	case 3:
+		return b.Add(time.Microsecond)
+	case 4, 5:
+		span = int64(3 * time.Hour / time.Microsecond)
+	}
 	return b.Add(time.Duration(w.rng.Int64N(2*span+1)-span) * time.Microsecond)
 }
 
@@ -99,7 +114,7 @@ func (w *propWorld) setPrice(typeID int64, at time.Time, amount model.Money) {
 }
 
 func TestReportProperty(t *testing.T) {
-	for seed := range uint64(30) {
+	for seed := range uint64(3 * len(propZones)) {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			t.Parallel()
 			runReportProperty(t, seed)
@@ -109,13 +124,7 @@ func TestReportProperty(t *testing.T) {
 
 func runReportProperty(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	loc := mustZone(t, propZones[rng.IntN(len(propZones))])
-	w := &propWorld{t: t, rng: rng, loc: loc, prices: map[int64][]propPrice{}}
-	w.s = MustOpen(t, withZone(loc))
-	mustAdmin(t, w.s)
-	for m := time.Date(2023, 10, 1, 0, 0, 0, 0, loc); !m.After(testNow); m = m.AddDate(0, 1, 0) {
-		w.boundaries = append(w.boundaries, m)
-	}
+	w := newPropWorld(t, rng, propZones[int(seed)%len(propZones)])
 	for i := range 3 + rng.IntN(4) {
 		w.cgs = append(w.cgs, mustCaregiver(t, w.s, fmt.Sprintf("cg%d", i)).ID)
 	}
@@ -135,15 +144,7 @@ func runReportProperty(t *testing.T, seed uint64) {
 			ins = append(ins, model.NewEvent{EventTypeID: w.types[rng.IntN(len(w.types))],
 				CaregiverID: w.cgs[rng.IntN(len(w.cgs)-1)], OccurredAt: w.nearBoundary()})
 		}
-		for i, e := range mustRegister(t, w.s, ins...) {
-			in := ins[i]
-			pe := &propEvent{id: e.ID, typeID: in.EventTypeID, cgID: in.CaregiverID, at: in.OccurredAt,
-				month: monthOf(in.OccurredAt, loc), amount: w.priceAt(in.EventTypeID, in.OccurredAt), status: model.StatusPending}
-			if e.Amount != pe.amount || e.Month != pe.month {
-				t.Fatalf("event at %s: amount %d month %d, want %d %d", model.FormatDateTime(pe.at), e.Amount, e.Month, pe.amount, pe.month)
-			}
-			w.events = append(w.events, pe)
-		}
+		w.register(ins)
 	}
 	// A later price change rewrites nothing.
 	w.setPrice(w.types[rng.IntN(len(w.types))], w.nearBoundary(), model.Money(1+rng.Int64N(5_000_000)))
@@ -152,6 +153,21 @@ func runReportProperty(t *testing.T, seed uint64) {
 	w.checkEvents()
 	for range 20 {
 		w.checkReport(w.randomQuery())
+	}
+}
+
+// register registers ins and records them, checking each event's amount
+// and month against the test's own.
+func (w *propWorld) register(ins []model.NewEvent) {
+	w.t.Helper()
+	for i, e := range mustRegister(w.t, w.s, ins...) {
+		in := ins[i]
+		pe := &propEvent{id: e.ID, typeID: in.EventTypeID, cgID: in.CaregiverID, at: in.OccurredAt,
+			month: monthOf(in.OccurredAt, w.loc), amount: w.priceAt(in.EventTypeID, in.OccurredAt), status: model.StatusPending}
+		if e.Amount != pe.amount || e.Month != pe.month {
+			w.t.Fatalf("event at %s: amount %d month %d, want %d %d", model.FormatDateTime(pe.at), e.Amount, e.Month, pe.amount, pe.month)
+		}
+		w.events = append(w.events, pe)
 	}
 }
 
@@ -201,7 +217,7 @@ func (w *propWorld) voidAndReimburse() {
 	if rng.IntN(3) > 0 {
 		cgs = w.subset()
 	}
-	through := monthOf(w.boundaries[1+rng.IntN(3)], w.loc)
+	through := w.month(rng.IntN(4))
 	var hit []*propEvent
 	var total model.Money
 	for _, e := range w.pending() {
@@ -265,7 +281,11 @@ func (w *propWorld) randomInstant() *time.Time {
 	case 0:
 		return nil
 	case 1:
-		t = w.events[w.rng.IntN(len(w.events))].at
+		if len(w.events) > 0 {
+			t = w.events[w.rng.IntN(len(w.events))].at
+			break
+		}
+		t = w.nearBoundary()
 	default:
 		t = w.nearBoundary()
 	}

@@ -197,21 +197,25 @@ func seedThrough(from, to time.Time, loc *time.Location, fraction float64) model
 }
 
 func seedPeriod(fromS, toS string, loc *time.Location, now time.Time) (time.Time, time.Time, error) {
+	// A day starts at its first instant (model.DayStart), not at a local
+	// midnight that the zone may skip or repeat.
 	day := func(s string) (time.Time, error) {
-		t, err := time.ParseInLocation("2006-01-02", s, loc)
+		t, err := time.Parse("2006-01-02", s)
 		if err != nil {
 			return t, fmt.Errorf("seed: %q is not a date (YYYY-MM-DD)", s)
 		}
-		return t, nil
+		return model.DayStart(t.Year(), t.Month(), t.Day(), loc), nil
 	}
-	to := time.Date(now.In(loc).Year(), now.In(loc).Month(), now.In(loc).Day(), 0, 0, 0, 0, loc)
+	l := now.In(loc)
+	to := model.DayStart(l.Year(), l.Month(), l.Day(), loc)
 	var err error
 	if toS != "" {
 		if to, err = day(toS); err != nil {
 			return to, to, err
 		}
 	}
-	from := to.AddDate(-5, 0, 0)
+	l = to.In(loc)
+	from := model.DayStart(l.Year()-5, l.Month(), l.Day(), loc)
 	if fromS != "" {
 		if from, err = day(fromS); err != nil {
 			return from, to, err

@@ -125,3 +125,41 @@ func TestSeedErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedSkippedMidnight: in Asunción 1 October 2023 began at 04:00Z
+// (00:00 -04 became 01:00 -03), so a seed from that day holds no event of
+// September.
+func TestSeedSkippedMidnight(t *testing.T) {
+	db := tempDB(t)
+	if _, _, err := runCmd(t, nil, "seed", "--db", db, "--timezone", "America/Asuncion", "--events", "2000", "--caregivers", "3",
+		"--types", "2", "--from", "2023-10-01", "--to", "2023-10-02", "--reimbursed", "0", "--progress=false"); err != nil {
+		t.Fatal(err)
+	}
+	loc, err := time.LoadLocation("America/Asuncion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), store.Options{Path: db, TimeZone: loc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Date(2023, 10, 1, 4, 0, 0, 0, time.UTC)
+	end := time.Date(2023, 10, 2, 3, 0, 0, 0, time.UTC) // 00:00 -03 on 2 October
+	for _, c := range []struct {
+		q    model.ReportQuery
+		want int64
+	}{
+		{model.ReportQuery{}, 2000},
+		{model.ReportQuery{To: &start}, 0},
+		{model.ReportQuery{From: &start, To: &end}, 2000},
+	} {
+		rep, err := s.Report(context.Background(), c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Totals.EventCount != c.want || (c.want > 0 && (len(rep.Months) != 1 || rep.Months[0].Month != 202310)) {
+			t.Fatalf("report %+v: %d events in %d months, want %d in 2023-10", c.q, rep.Totals.EventCount, len(rep.Months), c.want)
+		}
+	}
+}

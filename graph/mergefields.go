@@ -41,9 +41,16 @@ type merger struct {
 	count    *workCounter
 }
 
+// pathKey is a response key above a merged selection set; merged says that
+// several fields answer it, so that their sub-selections were merged.
+type pathKey struct {
+	key    string
+	merged bool
+}
+
 // check checks the merged selection set made of sets; path holds the
 // response keys above it, for messages.
-func (m *merger) check(sets []ast.SelectionSet, path []string) {
+func (m *merger) check(sets []ast.SelectionSet, path []pathKey) {
 	var keys []string
 	groups := map[string][]*ast.Field{}
 	visited := map[string]bool{}
@@ -81,7 +88,7 @@ func (m *merger) check(sets []ast.SelectionSet, path []string) {
 			}
 		}
 		if conflict != "" {
-			m.report(append(slices.Clip(path), key), conflict, at)
+			m.report(path, key, conflict, at)
 			continue
 		}
 		var subs []ast.SelectionSet
@@ -91,7 +98,7 @@ func (m *merger) check(sets []ast.SelectionSet, path []string) {
 			}
 		}
 		if len(subs) > 0 {
-			m.check(subs, append(slices.Clip(path), key))
+			m.check(subs, append(slices.Clip(path), pathKey{key, len(fields) > 1}))
 		}
 	}
 }
@@ -119,12 +126,22 @@ func (m *merger) conflict(a, b *ast.Field) string {
 	return ""
 }
 
-// report adds the error gqlparser's rule gives for a conflict at path.
-func (m *merger) report(path []string, reason string, at *ast.Position) {
-	for i := len(path) - 1; i > 0; i-- {
-		reason = fmt.Sprintf(`subfields "%s" conflict because %s`, path[i], reason)
+// report adds the error gqlparser's rule gives for a conflict at key under
+// path. Like it, the message starts at the highest key whose fields were
+// merged ("Fields "a" conflict because subfields "b" conflict because
+// ..."), or at key when they all sit in one selection set.
+func (m *merger) report(path []pathKey, key, reason string, at *ast.Position) {
+	keys := []string{key}
+	for i := len(path) - 1; i >= 0; i-- {
+		if !slices.ContainsFunc(path[:i+1], func(k pathKey) bool { return k.merged }) {
+			break
+		}
+		keys = append(keys, path[i].key)
 	}
-	m.addError(core.Message(`Fields "%s" conflict because %s. Use different aliases on the fields to fetch both if this was intentional.`, path[0], reason), core.At(at))
+	for _, k := range keys[:len(keys)-1] {
+		reason = fmt.Sprintf(`subfields "%s" conflict because %s`, k, reason)
+	}
+	m.addError(core.Message(`Fields "%s" conflict because %s. Use different aliases on the fields to fetch both if this was intentional.`, keys[len(keys)-1], reason), core.At(at))
 }
 
 func sameArguments(a, b ast.ArgumentList) bool {

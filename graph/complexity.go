@@ -24,9 +24,13 @@ import (
 //     naming it, which is clearer than a cost error);
 //   - lists without a size argument (eventTypes, EventType.prices) count
 //     their selection once: both are short, admin-made lists;
-//   - registerEvents is not multiplied by len(inputs): the batch is capped at
-//     10,000 inputs and by the body size, its cost is the write, and a
-//     multiplier would refuse a full batch that selects more than an id;
+//   - registerEvents returns one event per input, so its selection counts
+//     once per input (batchCost): once as in any query, and for every
+//     further input again with Money fields free, as they are values of the
+//     event written, not something fetched. A full batch of 10,000 that
+//     selects `{ id amount { amount } status }` costs 2; one that selects
+//     each event's reimbursement and its events pays for every copy the
+//     executor builds, replays of one key included;
 //   - report months and cells depend on the data, not on the query text, so
 //     they are estimated apart (reportCost) against their own limit.
 
@@ -60,6 +64,8 @@ type complexityLimit struct {
 	store      *store.Store
 	limit      int
 	cellsLimit int
+	// moneyFree names the fields of type Money, free in batchCost.
+	moneyFree complexity.Option
 	// fastCellsLimit applies instead when the fast report path will answer.
 	fastCellsLimit int
 	fast           bool
@@ -76,6 +82,15 @@ func (c *complexityLimit) ExtensionName() string { return "ComplexityLimit" }
 // Validate implements graphql.HandlerExtension.
 func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
 	c.es = es
+	money := map[string]struct{}{}
+	for _, t := range es.Schema().Types {
+		for _, f := range t.Fields {
+			if f.Type.Name() == "Money" {
+				money[t.Name+"."+f.Name] = struct{}{}
+			}
+		}
+	}
+	c.moneyFree = complexity.WithIgnoreFields(money)
 	return nil
 }
 
@@ -83,6 +98,9 @@ func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
 func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Operation
 	cost := complexity.Calculate(ctx, c.es, op, opCtx.Variables, scalarsFree)
+	if op.Operation == ast.Mutation {
+		cost = addSat(cost, c.batchCost(ctx, opCtx))
+	}
 	// Stats under gqlgen's name, so extension.GetComplexityStats reads them.
 	opCtx.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: cost, ComplexityLimit: c.limit})
 	if cost > c.limit {
@@ -104,6 +122,25 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 			est.cost, est.months, est.caregivers, mulSat(est.months, est.caregivers), limit)
 	}
 	return nil
+}
+
+// batchCost is what registerEvents fields cost beyond their selection
+// counted once: the selection again for every further input, Money fields
+// free. inputs given as one object (list input coercion) are one input.
+func (c *complexityLimit) batchCost(ctx context.Context, opCtx *graphql.OperationContext) int {
+	extra := 0
+	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"}) {
+		if f.Name != "registerEvents" {
+			continue
+		}
+		inputs, _ := f.ArgumentMap(opCtx.Variables)["inputs"].([]any)
+		if len(inputs) < 2 {
+			continue
+		}
+		each := complexity.Calculate(ctx, c.es, &ast.OperationDefinition{SelectionSet: f.Selections}, opCtx.Variables, scalarsFree, c.moneyFree)
+		extra = addSat(extra, mulSat(len(inputs)-1, each))
+	}
+	return extra
 }
 
 // reportEstimate is the estimated cost of an operation's report fields; months

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -157,6 +158,72 @@ func TestReportCost(t *testing.T) {
 		r := e.raw(t, gqlBody(t, fmt.Sprintf(cellsQuery, ""), nil), e.authed())
 		if r.Status != http.StatusOK || len(r.Errors) > 0 {
 			t.Fatalf("status %d, errors %+v", r.Status, r.Errors)
+		}
+	})
+}
+
+// batchInputs returns n registerEvents inputs of one type and caregiver
+// with the keys key(i).
+func batchInputs(typ, cg int64, n int, key func(int) string) []map[string]any {
+	ins := make([]map[string]any, n)
+	for i := range ins {
+		ins[i] = map[string]any{"eventTypeId": id(typ), "caregiverId": id(cg), "occurredAt": "2024-03-02T10:00:00Z", "idempotencyKey": key(i)}
+	}
+	return ins
+}
+
+// TestBatchComplexity: registerEvents' selection counts once per input.
+func TestBatchComplexity(t *testing.T) {
+	const upload = `mutation($in: [RegisterEventInput!]!) { registerEvents(inputs: $in) %s }`
+
+	t.Run("ErrReplaysOfAReimbursedEvent", func(t *testing.T) {
+		e := newEnv(t)
+		typ, cg := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Anna")
+		once := func(int) string { return "k-1" }
+		var reg struct{ RegisterEvents []struct{ ID string } }
+		e.mustQuery(t, fmt.Sprintf(upload, "{ id }"), &reg, client.Var("in", batchInputs(typ, cg, 1, once)))
+		e.mustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{reg.RegisterEvents[0].ID}))
+		// 3,000 replays of k-1 and one new key. Counted once: 1 + 1002 (the
+		// reimbursement, 1 + 1000 nodes); 3,000 times more: 1002 each.
+		ins := append(batchInputs(typ, cg, 3000, once), batchInputs(typ, cg, 1, func(int) string { return "k-2" })...)
+		r := e.post(t, fmt.Sprintf(upload, "{ id reimbursement { events(first: 1000) { nodes { id } } } }"), client.Var("in", ins))
+		requireComplexity(t, r, "operation has complexity 3007003, which exceeds the limit of 5000")
+		if n := e.countEvents(t); n != 1 {
+			t.Fatalf("%d events after the refusal, want 1", n)
+		}
+	})
+
+	t.Run("per further input, Money free", func(t *testing.T) {
+		e := newEnvWith(t, graph.Options{ComplexityLimit: 4})
+		typ, cg := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Anna")
+		key := func(i int) string { return fmt.Sprintf("m-%d", i) }
+		// Once: 1 + amount + type = 3; each further input: type, 1.
+		const sel = "{ id amount { amount } type { code } }"
+		e.mustQuery(t, fmt.Sprintf(upload, sel), nil, client.Var("in", batchInputs(typ, cg, 2, key)))
+		r := e.post(t, fmt.Sprintf(upload, sel), client.Var("in", batchInputs(typ, cg, 3, func(i int) string { return fmt.Sprintf("n-%d", i) })))
+		requireComplexity(t, r, "operation has complexity 5, which exceeds the limit of 4")
+		def := *e // default limits, to count
+		def.h = graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil))})
+		def.c = client.New(def.h, client.AddHeader("Authorization", "Bearer "+e.secret))
+		if n := def.countEvents(t); n != 2 {
+			t.Fatalf("%d events, want the first batch's 2", n)
+		}
+	})
+
+	t.Run("OK a full batch", func(t *testing.T) {
+		e := newEnv(t)
+		typ, cg := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Anna")
+		ins := batchInputs(typ, cg, 10000, func(i int) string { return fmt.Sprintf("b-%05d", i) })
+		var out struct {
+			RegisterEvents []struct {
+				ID     string
+				Amount struct{ Amount string }
+				Status string
+			}
+		}
+		e.mustQuery(t, fmt.Sprintf(upload, "{ id amount { amount } status }"), &out, client.Var("in", ins))
+		if len(out.RegisterEvents) != 10000 || out.RegisterEvents[9999].Amount.Amount != "10.00" || out.RegisterEvents[0].Status != "PENDING" {
+			t.Fatalf("registered %d events, last %+v", len(out.RegisterEvents), out.RegisterEvents[len(out.RegisterEvents)-1])
 		}
 	})
 }

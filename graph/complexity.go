@@ -3,12 +3,14 @@ package graph
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/graph/scalar"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -157,13 +159,18 @@ type reportEstimate struct {
 //	+ cells x event types x (selection under months.caregivers.byEventType)
 //
 // (each selection costing at least 1: the object built for it),
-// where months are those of the period that lie between the earliest and the
-// latest event (an open end takes the data's), and cells are months x the
-// caregivers asked for (the distinct ids given, or all). Each is an upper
-// bound: only months and caregivers with events appear in a report.
+// where months are those of the period that hold events of the caregivers
+// asked about, and cells are months x those caregivers (the distinct ids
+// given, or all). Each is an upper bound: only months and caregivers with
+// events appear in a report. A CAREGIVER's token is always estimated on its
+// own caregiver's months (the resolver refuses other ids), so that neither
+// the estimate nor its message depends on anyone else's data; so is a
+// report on one caregiver id. Other reports take the months in which anyone
+// has events: ADMIN and ACCOUNTANT tokens may see them all.
 func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.OperationContext) (reportEstimate, error) {
 	var est reportEstimate
 	var bounds *store.ReportBounds
+	own := map[int64][]model.YearMonth{} // months by caregiver, read once
 	vars := opCtx.Variables
 	// What one element of a list costs: at least 1, the object itself.
 	each := func(sel ast.SelectionSet) int {
@@ -180,22 +187,35 @@ func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.Operati
 			}
 			bounds = &b
 		}
-		from, to, ids := reportCostArgs(root.ArgumentMap(vars))
-		if p, ok := ctx.Value(principalKey{}).(model.Principal); ok && p.CaregiverID != nil && ids < 0 {
-			ids = 1 // a caregiver's token omitting ids asks about itself
+		from, to, ids, one := reportCostArgs(root.ArgumentMap(vars))
+		if p, ok := ctx.Value(principalKey{}).(model.Principal); ok {
+			if id, scoped := p.Own(); scoped {
+				ids, one = 1, &id
+			}
 		}
-		months := monthsBetween(from, to, *bounds, c.store.Location())
-		cgs := bounds.Caregivers
+		months, cgs := bounds.Months, bounds.Caregivers
 		if ids >= 0 {
 			cgs = min(ids, cgs)
 		}
-		cells := mulSat(months, cgs)
+		if one != nil {
+			m, ok := own[*one]
+			if !ok {
+				var err error
+				if m, err = c.store.CaregiverMonths(ctx, *one); err != nil {
+					return est, err
+				}
+				own[*one] = m
+			}
+			months = m
+		}
+		n := monthsBetween(from, to, months, c.store.Location())
+		cells := mulSat(n, cgs)
 		cost := 0
 		for _, m := range graphql.CollectFields(opCtx, root.Selections, []string{"Report"}) {
 			if m.Name != "months" {
 				continue
 			}
-			cost = addSat(cost, mulSat(months, each(m.Selections)))
+			cost = addSat(cost, mulSat(n, each(m.Selections)))
 			for _, cg := range graphql.CollectFields(opCtx, m.Selections, []string{"ReportMonth"}) {
 				if cg.Name != "caregivers" {
 					continue
@@ -210,16 +230,17 @@ func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.Operati
 		}
 		est.cost = addSat(est.cost, cost)
 		if cells >= mulSat(est.months, est.caregivers) {
-			est.months, est.caregivers = months, cgs
+			est.months, est.caregivers = n, cgs
 		}
 	}
 	return est, nil
 }
 
 // reportCostArgs reads report's arguments as the client sent them; ids is the
-// number of distinct caregiver ids, -1 when omitted or null (all). Values
-// that do not parse count as omitted: the resolver rejects them anyway.
-func reportCostArgs(args map[string]any) (from, to *time.Time, ids int) {
+// number of distinct caregiver ids, -1 when omitted or null (all), and one
+// the id when exactly one is given. Values that do not parse count as
+// omitted: the resolver rejects them anyway.
+func reportCostArgs(args map[string]any) (from, to *time.Time, ids int, one *int64) {
 	parse := func(v any) *time.Time {
 		s, ok := v.(string)
 		if !ok {
@@ -232,35 +253,38 @@ func reportCostArgs(args map[string]any) (from, to *time.Time, ids int) {
 		return &t
 	}
 	from, to, ids = parse(args["from"]), parse(args["to"]), -1
-	switch v := args["caregiverIds"].(type) {
-	case nil:
-	case []any:
+	list, ok := args["caregiverIds"].([]any)
+	if !ok && args["caregiverIds"] != nil {
+		list = []any{args["caregiverIds"]} // a single value stands for a list of one
+	}
+	if list != nil || ok {
 		seen := map[string]bool{}
-		for _, id := range v {
+		for _, id := range list {
 			seen[fmt.Sprint(id)] = true
 		}
 		ids = len(seen)
-	default: // a single value stands for a list of one
-		ids = 1
+		if ids == 1 {
+			if id, err := scalar.UnmarshalID(list[0]); err == nil {
+				one = &id
+			}
+		}
 	}
-	return from, to, ids
+	return from, to, ids, one
 }
 
-// monthsBetween counts the calendar months in loc that [from, to) shares
-// with the months holding events.
-func monthsBetween(from, to *time.Time, b store.ReportBounds, loc *time.Location) int {
-	if b.First == 0 || (from != nil && to != nil && !from.Before(*to)) {
+// monthsBetween counts the months (ascending) that lie in [from, to), the
+// bounds taken as calendar months in loc.
+func monthsBetween(from, to *time.Time, months []model.YearMonth, loc *time.Location) int {
+	if from != nil && to != nil && !from.Before(*to) {
 		return 0
 	}
-	first, last := b.First, b.Last
+	lo, hi := 0, len(months)
 	if from != nil {
-		first = max(first, model.MonthOf(*from, loc))
+		lo, _ = slices.BinarySearch(months, model.MonthOf(*from, loc))
 	}
 	if to != nil {
-		last = min(last, model.MonthOf(to.Add(-time.Nanosecond), loc))
+		last := model.MonthOf(to.Add(-time.Nanosecond), loc)
+		hi, _ = slices.BinarySearch(months, last.Next())
 	}
-	if last < first {
-		return 0
-	}
-	return (last.Year()-first.Year())*12 + int(last.Month()) - int(first.Month()) + 1
+	return max(0, hi-lo)
 }

@@ -227,3 +227,63 @@ func TestBatchComplexity(t *testing.T) {
 		}
 	})
 }
+
+// TestReportCostScope: one event backdated to year 1 adds one month to the
+// estimate, not two thousand years; a CAREGIVER's report is estimated on its
+// own months only, and a refusal names only those.
+func TestReportCostScope(t *testing.T) {
+	const limit = 40
+	e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxReportCells: limit}, DisableFastReport: true})
+	typ, a, b, c := e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), e.caregiver(t, "Bertil"), e.caregiver(t, "Cecilia")
+	var ins []model.NewEvent
+	for m := time.January; m <= time.June; m++ {
+		ins = append(ins, ev(typ, b, utc(2024, m, 3, 9, 0)), ev(typ, c, utc(2024, m, 4, 9, 0)))
+	}
+	ins = append(ins, ev(typ, a, utc(2024, 2, 5, 9, 0)), ev(typ, a, utc(2024, 3, 5, 9, 0)))
+	e.register(t, ins...)
+	// The ADMIN backdates one of Anna's events to 0001-01-01.
+	e.mustQuery(t, fmt.Sprintf(`mutation { registerEvent(input: {eventTypeId: "%d", caregiverId: "%d", occurredAt: "0001-01-01T00:00:00Z"}) { id } }`, typ, a), nil)
+	unbounded := fmt.Sprintf(cellsQuery, "")
+
+	t.Run("OK another caregiver's own report", func(t *testing.T) {
+		// Bertil: 6 months x 3 + 6 cells x 2 = 30.
+		var out struct{ Report struct{ Months []struct{ Caregivers []struct{ Caregiver struct{ Name string } } } } }
+		e.as(t, model.RoleCaregiver, b).mustQuery(t, unbounded, &out)
+		if len(out.Report.Months) != 6 || out.Report.Months[0].Caregivers[0].Caregiver.Name != "Bertil" {
+			t.Fatalf("Bertil's report = %+v", out.Report)
+		}
+	})
+
+	t.Run("OK the backdating caregiver's own report", func(t *testing.T) {
+		// Anna: 3 months (year 1, February, March) x 3 + 3 x 2 = 15.
+		var out struct{ Report struct{ Months []struct{ Month string } } }
+		e.as(t, model.RoleCaregiver, a).mustQuery(t, unbounded, nil)
+		e.as(t, model.RoleCaregiver, a).mustQuery(t, `{ report { months { month } } }`, &out)
+		if len(out.Report.Months) != 3 || out.Report.Months[0].Month != "0001-01" {
+			t.Fatalf("Anna's months = %+v", out.Report.Months)
+		}
+	})
+
+	t.Run("ErrOwnMonthsOnly", func(t *testing.T) {
+		// Refused, Anna hears of her own 3 months and 1 caregiver, not of
+		// the 7 months and 3 caregivers of everyone, even when she asks
+		// about another caregiver (which the resolver would refuse).
+		small := *e
+		small.h = graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)),
+			Limits: graph.Limits{MaxReportCells: 14}, DisableFastReport: true})
+		for _, args := range []string{"", fmt.Sprintf(`(caregiverIds: ["%d"])`, c)} {
+			r := small.as(t, model.RoleCaregiver, a).post(t, fmt.Sprintf(cellsQuery, args))
+			requireComplexity(t, r, "the report is estimated to cost 15 (3 months x 1 caregivers = 3 cells, times the fields selected per month and per cell), which exceeds the limit of 14")
+		}
+	})
+
+	t.Run("OK everyone's report", func(t *testing.T) {
+		// 7 months hold events (year 1 and January to June 2024), not
+		// 24,282: 7 x 3 + 21 cells x 2 = 63 over the limit of 40, and
+		// March to May: 3 x 3 + 9 x 2 = 27 under it.
+		requireComplexity(t, e.post(t, unbounded), "the report is estimated to cost 63 (7 months x 3 caregivers = 21 cells")
+		e.mustQuery(t, fmt.Sprintf(cellsQuery, `(from: "2024-03-01T00:00:00Z", to: "2024-06-01T00:00:00Z")`), nil)
+		// One caregiver's id: that caregiver's months.
+		e.mustQuery(t, fmt.Sprintf(cellsQuery, fmt.Sprintf(`(caregiverIds: ["%d"])`, b)), nil)
+	})
+}

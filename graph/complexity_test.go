@@ -247,7 +247,13 @@ func TestReportCostScope(t *testing.T) {
 
 	t.Run("OK another caregiver's own report", func(t *testing.T) {
 		// Bertil: 6 months x 3 + 6 cells x 2 = 30.
-		var out struct{ Report struct{ Months []struct{ Caregivers []struct{ Caregiver struct{ Name string } } } } }
+		var out struct {
+			Report struct {
+				Months []struct {
+					Caregivers []struct{ Caregiver struct{ Name string } }
+				}
+			}
+		}
 		e.as(t, model.RoleCaregiver, b).mustQuery(t, unbounded, &out)
 		if len(out.Report.Months) != 6 || out.Report.Months[0].Caregivers[0].Caregiver.Name != "Bertil" {
 			t.Fatalf("Bertil's report = %+v", out.Report)
@@ -256,7 +262,9 @@ func TestReportCostScope(t *testing.T) {
 
 	t.Run("OK the backdating caregiver's own report", func(t *testing.T) {
 		// Anna: 3 months (year 1, February, March) x 3 + 3 x 2 = 15.
-		var out struct{ Report struct{ Months []struct{ Month string } } }
+		var out struct {
+			Report struct{ Months []struct{ Month string } }
+		}
 		e.as(t, model.RoleCaregiver, a).mustQuery(t, unbounded, nil)
 		e.as(t, model.RoleCaregiver, a).mustQuery(t, `{ report { months { month } } }`, &out)
 		if len(out.Report.Months) != 3 || out.Report.Months[0].Month != "0001-01" {

@@ -295,3 +295,23 @@ func TestReportCostScope(t *testing.T) {
 		e.mustQuery(t, fmt.Sprintf(cellsQuery, fmt.Sprintf(`(caregiverIds: ["%d"])`, b)), nil)
 	})
 }
+
+// TestOccurredAtLowerBound: year 1 may be registered, anything before is
+// BAD_USER_INPUT on occurredAt and writes nothing.
+func TestOccurredAtLowerBound(t *testing.T) {
+	e := newEnv(t)
+	typ, cg := e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna")
+	reg := func(at string) string {
+		return fmt.Sprintf(`mutation { registerEvent(input: {eventTypeId: "%d", caregiverId: "%d", occurredAt: "%s"}) { id } }`, typ, cg, at)
+	}
+	e.mustQuery(t, reg("0001-01-01T00:00:00Z"), nil)
+	for _, at := range []string{"0000-12-31T23:59:59Z", "0001-01-01T00:00:00+01:00", "0000-01-01T00:00:00Z"} {
+		err := e.mustFail(t, "BAD_USER_INPUT", "input.occurredAt", reg(at))
+		if err.Message != "must not lie before 0001-01-01T00:00:00Z" {
+			t.Fatalf("%s: message %q", at, err.Message)
+		}
+	}
+	if n := e.countEvents(t); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
+}

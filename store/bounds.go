@@ -109,9 +109,9 @@ func (s *Store) CaregiverMonths(ctx context.Context, id int64) ([]model.YearMont
 // with a NULL row.
 func monthWalk(cond string) string {
 	next := func(after string) string {
-		return `(SELECT r.month FROM month_caregiver_rollups r WHERE ` + cond + `r.event_count > 0 AND r.month > ` + after + ` ORDER BY r.month LIMIT 1)`
+		return `(SELECT r.month FROM month_caregiver_rollups r WHERE ` + cond + `r.event_count > 0` + after + ` ORDER BY r.month LIMIT 1)`
 	}
-	return `SELECT ` + next("0") + ` UNION ALL SELECT ` + next("m.month") + ` FROM m WHERE m.month IS NOT NULL`
+	return `SELECT ` + next("") + ` UNION ALL SELECT ` + next(" AND r.month > m.month") + ` FROM m WHERE m.month IS NOT NULL`
 }
 
 // invalidate drops the cached bounds.

@@ -128,7 +128,10 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 
 // batchCost is what registerEvents fields cost beyond their selection
 // counted once: the selection again for every further input, Money fields
-// free. inputs given as one object (list input coercion) are one input.
+// free. inputs given as one object (list input coercion) are one input. A
+// batch over model.MaxBatch costs nothing more: the resolver refuses it
+// before any work, with BAD_USER_INPUT naming inputs, which is clearer
+// than a cost error (as for first over the maximum).
 func (c *complexityLimit) batchCost(ctx context.Context, opCtx *graphql.OperationContext) int {
 	extra := 0
 	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"}) {
@@ -136,7 +139,7 @@ func (c *complexityLimit) batchCost(ctx context.Context, opCtx *graphql.Operatio
 			continue
 		}
 		inputs, _ := f.ArgumentMap(opCtx.Variables)["inputs"].([]any)
-		if len(inputs) < 2 {
+		if len(inputs) < 2 || len(inputs) > model.MaxBatch {
 			continue
 		}
 		each := complexity.Calculate(ctx, c.es, &ast.OperationDefinition{SelectionSet: f.Selections}, opCtx.Variables, scalarsFree, c.moneyFree)

@@ -43,8 +43,8 @@ type Options struct {
 // New returns the /graphql handler: request id, bearer authentication,
 // per-request loaders, then gqlgen's executor with explicit transports, an
 // error presenter, a recover func, and the limits: body size, parser
-// tokens, fragments and expanded fields, depth, root fields, aliases, complexity, report cost, per-token
-// rate and a request deadline.
+// tokens, fragments and expanded fields, depth, root fields, aliases,
+// complexity, report cost, per-token rate and a request deadline.
 func New(cfg Options) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -105,3 +105,28 @@ func TestFieldsMerge(t *testing.T) {
 		e.mustQuery(t, q, nil)
 	}
 }
+
+// TestFragmentCycle: a cycle through nested selections is the default
+// rules' error; the size check and the merge rule stop at it (they used to
+// expand it for ever).
+func TestFragmentCycle(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []string{
+		`{ events { nodes { ...E } } } fragment E on Event { id reimbursement { events { nodes { ...E } } } }`,
+		`{ events { nodes { ...E } } } fragment E on Event { reimbursement { ...R } } fragment R on Reimbursement { events { nodes { ...E } } }`,
+		`{ ...A } fragment A on Query { __typename ...A }`,
+	} {
+		r := e.raw(t, gqlBody(t, q, nil), e.authed())
+		requireLimit(t, r, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", `Cannot spread fragment "`)
+	}
+}
+
+// TestFieldsMergeNested: a fragment spread again deeper, with no cycle, is
+// checked there too.
+func TestFieldsMergeNested(t *testing.T) {
+	e := newEnv(t)
+	const q = `{ events { nodes { ...F reimbursement { events { nodes { ...F id: status } } } } } } fragment F on Event { id }`
+	r := e.raw(t, gqlBody(t, q, nil), e.authed())
+	requireLimit(t, r, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", `Fields "id" conflict because "id" and "status" are different fields.`)
+	e.mustQuery(t, `{ events { nodes { ...F reimbursement { events { nodes { ...F id } } } } } } fragment F on Event { id }`, nil)
+}

@@ -29,7 +29,7 @@ func mergeableFieldsRule(count *workCounter) core.RuleFunc {
 	return func(obs *core.Events, addError core.AddErrFunc) {
 		obs.OnOperation(func(w *core.Walker, op *ast.OperationDefinition) {
 			m := merger{schema: w.Schema, defs: fragments(w.Document), addError: addError, count: count}
-			m.check([]ast.SelectionSet{op.SelectionSet}, nil)
+			m.check([]part{{set: op.SelectionSet}}, nil)
 		})
 	}
 }
@@ -41,6 +41,29 @@ type merger struct {
 	count    *workCounter
 }
 
+// within is the chain of fragments whose expansion a selection lies in,
+// innermost first: spreading one of them again is a cycle
+// (NoFragmentCycles' error), which would otherwise expand for ever.
+type within struct {
+	name string
+	up   *within
+}
+
+func (w *within) has(name string) bool {
+	for ; w != nil; w = w.up {
+		if w.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// part is one selection set of a merged one, with the fragments it lies in.
+type part struct {
+	set ast.SelectionSet
+	in  *within
+}
+
 // pathKey is a response key above a merged selection set; merged says that
 // several fields answer it, so that their sub-selections were merged.
 type pathKey struct {
@@ -48,14 +71,18 @@ type pathKey struct {
 	merged bool
 }
 
-// check checks the merged selection set made of sets; path holds the
+// check checks the merged selection set made of parts; path holds the
 // response keys above it, for messages.
-func (m *merger) check(sets []ast.SelectionSet, path []pathKey) {
+func (m *merger) check(parts []part, path []pathKey) {
+	type field struct {
+		f  *ast.Field
+		in *within
+	}
 	var keys []string
-	groups := map[string][]*ast.Field{}
-	visited := map[string]bool{}
-	var collect func(ast.SelectionSet)
-	collect = func(set ast.SelectionSet) {
+	groups := map[string][]field{}
+	visited := map[string]bool{} // each fragment once per merged set, as the executor does
+	var collect func(ast.SelectionSet, *within)
+	collect = func(set ast.SelectionSet, in *within) {
 		m.count.add(len(set))
 		for _, sel := range set {
 			switch s := sel.(type) {
@@ -63,27 +90,27 @@ func (m *merger) check(sets []ast.SelectionSet, path []pathKey) {
 				if _, ok := groups[s.Alias]; !ok {
 					keys = append(keys, s.Alias)
 				}
-				groups[s.Alias] = append(groups[s.Alias], s)
+				groups[s.Alias] = append(groups[s.Alias], field{s, in})
 			case *ast.InlineFragment:
-				collect(s.SelectionSet)
+				collect(s.SelectionSet, in)
 			case *ast.FragmentSpread:
-				if def := m.defs[s.Name]; def != nil && !visited[s.Name] {
+				if def := m.defs[s.Name]; def != nil && !visited[s.Name] && !in.has(s.Name) {
 					visited[s.Name] = true
-					collect(def.SelectionSet)
+					collect(def.SelectionSet, &within{s.Name, in})
 				}
 			}
 		}
 	}
-	for _, set := range sets {
-		collect(set)
+	for _, p := range parts {
+		collect(p.set, p.in)
 	}
 	for _, key := range keys {
 		fields := groups[key]
-		first, conflict := fields[0], ""
+		first, conflict := fields[0].f, ""
 		var at *ast.Position
 		for _, f := range fields[1:] {
-			if conflict = m.conflict(first, f); conflict != "" {
-				at = f.Position
+			if conflict = m.conflict(first, f.f); conflict != "" {
+				at = f.f.Position
 				break
 			}
 		}
@@ -91,10 +118,10 @@ func (m *merger) check(sets []ast.SelectionSet, path []pathKey) {
 			m.report(path, key, conflict, at)
 			continue
 		}
-		var subs []ast.SelectionSet
+		var subs []part
 		for _, f := range fields {
-			if len(f.SelectionSet) > 0 {
-				subs = append(subs, f.SelectionSet)
+			if len(f.f.SelectionSet) > 0 {
+				subs = append(subs, part{f.f.SelectionSet, f.in})
 			}
 		}
 		if len(subs) > 0 {

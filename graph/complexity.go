@@ -3,12 +3,14 @@ package graph
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/graph/scalar"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,9 +26,13 @@ import (
 //     naming it, which is clearer than a cost error);
 //   - lists without a size argument (eventTypes, EventType.prices) count
 //     their selection once: both are short, admin-made lists;
-//   - registerEvents is not multiplied by len(inputs): the batch is capped at
-//     10,000 inputs and by the body size, its cost is the write, and a
-//     multiplier would refuse a full batch that selects more than an id;
+//   - registerEvents returns one event per input, so its selection counts
+//     once per input (batchCost): once as in any query, and for every
+//     further input again with Money fields free, as they are values of the
+//     event written, not something fetched. A full batch of 10,000 that
+//     selects `{ id amount { amount } status }` costs 2; one that selects
+//     each event's reimbursement and its events pays for every copy the
+//     executor builds, replays of one key included;
 //   - report months and cells depend on the data, not on the query text, so
 //     they are estimated apart (reportCost) against their own limit.
 
@@ -60,6 +66,8 @@ type complexityLimit struct {
 	store      *store.Store
 	limit      int
 	cellsLimit int
+	// moneyFree names the fields of type Money, free in batchCost.
+	moneyFree complexity.Option
 	// fastCellsLimit applies instead when the fast report path will answer.
 	fastCellsLimit int
 	fast           bool
@@ -76,6 +84,15 @@ func (c *complexityLimit) ExtensionName() string { return "ComplexityLimit" }
 // Validate implements graphql.HandlerExtension.
 func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
 	c.es = es
+	money := map[string]struct{}{}
+	for _, t := range es.Schema().Types {
+		for _, f := range t.Fields {
+			if f.Type.Name() == "Money" {
+				money[t.Name+"."+f.Name] = struct{}{}
+			}
+		}
+	}
+	c.moneyFree = complexity.WithIgnoreFields(money)
 	return nil
 }
 
@@ -83,6 +100,9 @@ func (c *complexityLimit) Validate(es graphql.ExecutableSchema) error {
 func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Operation
 	cost := complexity.Calculate(ctx, c.es, op, opCtx.Variables, scalarsFree)
+	if op.Operation == ast.Mutation {
+		cost = addSat(cost, c.batchCost(ctx, opCtx))
+	}
 	// Stats under gqlgen's name, so extension.GetComplexityStats reads them.
 	opCtx.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: cost, ComplexityLimit: c.limit})
 	if cost > c.limit {
@@ -106,6 +126,28 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 	return nil
 }
 
+// batchCost is what registerEvents fields cost beyond their selection
+// counted once: the selection again for every further input, Money fields
+// free. inputs given as one object (list input coercion) are one input. A
+// batch over model.MaxBatch costs nothing more: the resolver refuses it
+// before any work, with BAD_USER_INPUT naming inputs, which is clearer
+// than a cost error (as for first over the maximum).
+func (c *complexityLimit) batchCost(ctx context.Context, opCtx *graphql.OperationContext) int {
+	extra := 0
+	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"}) {
+		if f.Name != "registerEvents" {
+			continue
+		}
+		inputs, _ := f.ArgumentMap(opCtx.Variables)["inputs"].([]any)
+		if len(inputs) < 2 || len(inputs) > model.MaxBatch {
+			continue
+		}
+		each := complexity.Calculate(ctx, c.es, &ast.OperationDefinition{SelectionSet: f.Selections}, opCtx.Variables, scalarsFree, c.moneyFree)
+		extra = addSat(extra, mulSat(len(inputs)-1, each))
+	}
+	return extra
+}
+
 // reportEstimate is the estimated cost of an operation's report fields; months
 // and caregivers describe the largest of them.
 type reportEstimate struct {
@@ -120,13 +162,18 @@ type reportEstimate struct {
 //	+ cells x event types x (selection under months.caregivers.byEventType)
 //
 // (each selection costing at least 1: the object built for it),
-// where months are those of the period that lie between the earliest and the
-// latest event (an open end takes the data's), and cells are months x the
-// caregivers asked for (the distinct ids given, or all). Each is an upper
-// bound: only months and caregivers with events appear in a report.
+// where months are those of the period that hold events of the caregivers
+// asked about, and cells are months x those caregivers (the distinct ids
+// given, or all). Each is an upper bound: only months and caregivers with
+// events appear in a report. A CAREGIVER's token is always estimated on its
+// own caregiver's months (the resolver refuses other ids), so that neither
+// the estimate nor its message depends on anyone else's data; so is a
+// report on one caregiver id. Other reports take the months in which anyone
+// has events: ADMIN and ACCOUNTANT tokens may see them all.
 func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.OperationContext) (reportEstimate, error) {
 	var est reportEstimate
 	var bounds *store.ReportBounds
+	own := map[int64][]model.YearMonth{} // months by caregiver, read once
 	vars := opCtx.Variables
 	// What one element of a list costs: at least 1, the object itself.
 	each := func(sel ast.SelectionSet) int {
@@ -143,22 +190,35 @@ func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.Operati
 			}
 			bounds = &b
 		}
-		from, to, ids := reportCostArgs(root.ArgumentMap(vars))
-		if p, ok := ctx.Value(principalKey{}).(model.Principal); ok && p.CaregiverID != nil && ids < 0 {
-			ids = 1 // a caregiver's token omitting ids asks about itself
+		from, to, ids, one := reportCostArgs(root.ArgumentMap(vars))
+		if p, ok := ctx.Value(principalKey{}).(model.Principal); ok {
+			if id, scoped := p.Own(); scoped {
+				ids, one = 1, &id
+			}
 		}
-		months := monthsBetween(from, to, *bounds, c.store.Location())
-		cgs := bounds.Caregivers
+		months, cgs := bounds.Months, bounds.Caregivers
 		if ids >= 0 {
 			cgs = min(ids, cgs)
 		}
-		cells := mulSat(months, cgs)
+		if one != nil {
+			m, ok := own[*one]
+			if !ok {
+				var err error
+				if m, err = c.store.CaregiverMonths(ctx, *one); err != nil {
+					return est, err
+				}
+				own[*one] = m
+			}
+			months = m
+		}
+		n := monthsBetween(from, to, months, c.store.Location())
+		cells := mulSat(n, cgs)
 		cost := 0
 		for _, m := range graphql.CollectFields(opCtx, root.Selections, []string{"Report"}) {
 			if m.Name != "months" {
 				continue
 			}
-			cost = addSat(cost, mulSat(months, each(m.Selections)))
+			cost = addSat(cost, mulSat(n, each(m.Selections)))
 			for _, cg := range graphql.CollectFields(opCtx, m.Selections, []string{"ReportMonth"}) {
 				if cg.Name != "caregivers" {
 					continue
@@ -173,16 +233,17 @@ func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.Operati
 		}
 		est.cost = addSat(est.cost, cost)
 		if cells >= mulSat(est.months, est.caregivers) {
-			est.months, est.caregivers = months, cgs
+			est.months, est.caregivers = n, cgs
 		}
 	}
 	return est, nil
 }
 
 // reportCostArgs reads report's arguments as the client sent them; ids is the
-// number of distinct caregiver ids, -1 when omitted or null (all). Values
-// that do not parse count as omitted: the resolver rejects them anyway.
-func reportCostArgs(args map[string]any) (from, to *time.Time, ids int) {
+// number of distinct caregiver ids, -1 when omitted or null (all), and one
+// the id when exactly one is given. Values that do not parse count as
+// omitted: the resolver rejects them anyway.
+func reportCostArgs(args map[string]any) (from, to *time.Time, ids int, one *int64) {
 	parse := func(v any) *time.Time {
 		s, ok := v.(string)
 		if !ok {
@@ -195,35 +256,38 @@ func reportCostArgs(args map[string]any) (from, to *time.Time, ids int) {
 		return &t
 	}
 	from, to, ids = parse(args["from"]), parse(args["to"]), -1
-	switch v := args["caregiverIds"].(type) {
-	case nil:
-	case []any:
+	list, ok := args["caregiverIds"].([]any)
+	if !ok && args["caregiverIds"] != nil {
+		list = []any{args["caregiverIds"]} // a single value stands for a list of one
+	}
+	if list != nil || ok {
 		seen := map[string]bool{}
-		for _, id := range v {
+		for _, id := range list {
 			seen[fmt.Sprint(id)] = true
 		}
 		ids = len(seen)
-	default: // a single value stands for a list of one
-		ids = 1
+		if ids == 1 {
+			if id, err := scalar.UnmarshalID(list[0]); err == nil {
+				one = &id
+			}
+		}
 	}
-	return from, to, ids
+	return from, to, ids, one
 }
 
-// monthsBetween counts the calendar months in loc that [from, to) shares
-// with the months holding events.
-func monthsBetween(from, to *time.Time, b store.ReportBounds, loc *time.Location) int {
-	if b.First == 0 || (from != nil && to != nil && !from.Before(*to)) {
+// monthsBetween counts the months (ascending) that lie in [from, to), the
+// bounds taken as calendar months in loc.
+func monthsBetween(from, to *time.Time, months []model.YearMonth, loc *time.Location) int {
+	if from != nil && to != nil && !from.Before(*to) {
 		return 0
 	}
-	first, last := b.First, b.Last
+	lo, hi := 0, len(months)
 	if from != nil {
-		first = max(first, model.MonthOf(*from, loc))
+		lo, _ = slices.BinarySearch(months, model.MonthOf(*from, loc))
 	}
 	if to != nil {
-		last = min(last, model.MonthOf(to.Add(-time.Nanosecond), loc))
+		last := model.MonthOf(to.Add(-time.Nanosecond), loc)
+		hi, _ = slices.BinarySearch(months, last.Next())
 	}
-	if last < first {
-		return 0
-	}
-	return (last.Year()-first.Year())*12 + int(last.Month()) - int(first.Month()) + 1
+	return max(0, hi-lo)
 }

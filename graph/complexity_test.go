@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -159,4 +160,158 @@ func TestReportCost(t *testing.T) {
 			t.Fatalf("status %d, errors %+v", r.Status, r.Errors)
 		}
 	})
+}
+
+// batchInputs returns n registerEvents inputs of one type and caregiver
+// with the keys key(i).
+func batchInputs(typ, cg int64, n int, key func(int) string) []map[string]any {
+	ins := make([]map[string]any, n)
+	for i := range ins {
+		ins[i] = map[string]any{"eventTypeId": id(typ), "caregiverId": id(cg), "occurredAt": "2024-03-02T10:00:00Z", "idempotencyKey": key(i)}
+	}
+	return ins
+}
+
+// TestBatchComplexity: registerEvents' selection counts once per input.
+func TestBatchComplexity(t *testing.T) {
+	const upload = `mutation($in: [RegisterEventInput!]!) { registerEvents(inputs: $in) %s }`
+
+	t.Run("ErrReplaysOfAReimbursedEvent", func(t *testing.T) {
+		e := newEnv(t)
+		typ, cg := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Anna")
+		once := func(int) string { return "k-1" }
+		var reg struct{ RegisterEvents []struct{ ID string } }
+		e.mustQuery(t, fmt.Sprintf(upload, "{ id }"), &reg, client.Var("in", batchInputs(typ, cg, 1, once)))
+		e.mustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{reg.RegisterEvents[0].ID}))
+		// 3,000 replays of k-1 and one new key. Counted once: 1 + 1002 (the
+		// reimbursement, 1 + 1000 nodes); 3,000 times more: 1002 each.
+		ins := append(batchInputs(typ, cg, 3000, once), batchInputs(typ, cg, 1, func(int) string { return "k-2" })...)
+		r := e.post(t, fmt.Sprintf(upload, "{ id reimbursement { events(first: 1000) { nodes { id } } } }"), client.Var("in", ins))
+		requireComplexity(t, r, "operation has complexity 3007003, which exceeds the limit of 5000")
+		if n := e.countEvents(t); n != 1 {
+			t.Fatalf("%d events after the refusal, want 1", n)
+		}
+	})
+
+	t.Run("per further input, Money free", func(t *testing.T) {
+		e := newEnvWith(t, graph.Options{ComplexityLimit: 4})
+		typ, cg := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Anna")
+		key := func(i int) string { return fmt.Sprintf("m-%d", i) }
+		// Once: 1 + amount + type = 3; each further input: type, 1.
+		const sel = "{ id amount { amount } type { code } }"
+		e.mustQuery(t, fmt.Sprintf(upload, sel), nil, client.Var("in", batchInputs(typ, cg, 2, key)))
+		r := e.post(t, fmt.Sprintf(upload, sel), client.Var("in", batchInputs(typ, cg, 3, func(i int) string { return fmt.Sprintf("n-%d", i) })))
+		requireComplexity(t, r, "operation has complexity 5, which exceeds the limit of 4")
+		def := *e // default limits, to count
+		def.h = graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil))})
+		def.c = client.New(def.h, client.AddHeader("Authorization", "Bearer "+e.secret))
+		if n := def.countEvents(t); n != 2 {
+			t.Fatalf("%d events, want the first batch's 2", n)
+		}
+	})
+
+	t.Run("OK a full batch", func(t *testing.T) {
+		e := newEnv(t)
+		typ, cg := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Anna")
+		ins := batchInputs(typ, cg, 10000, func(i int) string { return fmt.Sprintf("b-%05d", i) })
+		var out struct {
+			RegisterEvents []struct {
+				ID     string
+				Amount struct{ Amount string }
+				Status string
+			}
+		}
+		e.mustQuery(t, fmt.Sprintf(upload, "{ id amount { amount } status }"), &out, client.Var("in", ins))
+		if len(out.RegisterEvents) != 10000 || out.RegisterEvents[9999].Amount.Amount != "10.00" || out.RegisterEvents[0].Status != "PENDING" {
+			t.Fatalf("registered %d events, last %+v", len(out.RegisterEvents), out.RegisterEvents[len(out.RegisterEvents)-1])
+		}
+	})
+}
+
+// TestReportCostScope: one event backdated to year 1 adds one month to the
+// estimate, not two thousand years; a CAREGIVER's report is estimated on its
+// own months only, and a refusal names only those.
+func TestReportCostScope(t *testing.T) {
+	const limit = 40
+	e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxReportCells: limit}, DisableFastReport: true})
+	typ, a, b, c := e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), e.caregiver(t, "Bertil"), e.caregiver(t, "Cecilia")
+	var ins []model.NewEvent
+	for m := time.January; m <= time.June; m++ {
+		ins = append(ins, ev(typ, b, utc(2024, m, 3, 9, 0)), ev(typ, c, utc(2024, m, 4, 9, 0)))
+	}
+	ins = append(ins, ev(typ, a, utc(2024, 2, 5, 9, 0)), ev(typ, a, utc(2024, 3, 5, 9, 0)))
+	e.register(t, ins...)
+	// The ADMIN backdates one of Anna's events to 0001-01-01.
+	e.mustQuery(t, fmt.Sprintf(`mutation { registerEvent(input: {eventTypeId: "%d", caregiverId: "%d", occurredAt: "0001-01-01T00:00:00Z"}) { id } }`, typ, a), nil)
+	unbounded := fmt.Sprintf(cellsQuery, "")
+
+	t.Run("OK another caregiver's own report", func(t *testing.T) {
+		// Bertil: 6 months x 3 + 6 cells x 2 = 30.
+		var out struct {
+			Report struct {
+				Months []struct {
+					Caregivers []struct{ Caregiver struct{ Name string } }
+				}
+			}
+		}
+		e.as(t, model.RoleCaregiver, b).mustQuery(t, unbounded, &out)
+		if len(out.Report.Months) != 6 || out.Report.Months[0].Caregivers[0].Caregiver.Name != "Bertil" {
+			t.Fatalf("Bertil's report = %+v", out.Report)
+		}
+	})
+
+	t.Run("OK the backdating caregiver's own report", func(t *testing.T) {
+		// Anna: 3 months (year 1, February, March) x 3 + 3 x 2 = 15.
+		var out struct {
+			Report struct{ Months []struct{ Month string } }
+		}
+		e.as(t, model.RoleCaregiver, a).mustQuery(t, unbounded, nil)
+		e.as(t, model.RoleCaregiver, a).mustQuery(t, `{ report { months { month } } }`, &out)
+		if len(out.Report.Months) != 3 || out.Report.Months[0].Month != "0001-01" {
+			t.Fatalf("Anna's months = %+v", out.Report.Months)
+		}
+	})
+
+	t.Run("ErrOwnMonthsOnly", func(t *testing.T) {
+		// Refused, Anna hears of her own 3 months and 1 caregiver, not of
+		// the 7 months and 3 caregivers of everyone, even when she asks
+		// about another caregiver (which the resolver would refuse).
+		small := *e
+		small.h = graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)),
+			Limits: graph.Limits{MaxReportCells: 14}, DisableFastReport: true})
+		for _, args := range []string{"", fmt.Sprintf(`(caregiverIds: ["%d"])`, c)} {
+			r := small.as(t, model.RoleCaregiver, a).post(t, fmt.Sprintf(cellsQuery, args))
+			requireComplexity(t, r, "the report is estimated to cost 15 (3 months x 1 caregivers = 3 cells, times the fields selected per month and per cell), which exceeds the limit of 14")
+		}
+	})
+
+	t.Run("OK everyone's report", func(t *testing.T) {
+		// 7 months hold events (year 1 and January to June 2024), not
+		// 24,282: 7 x 3 + 21 cells x 2 = 63 over the limit of 40, and
+		// March to May: 3 x 3 + 9 x 2 = 27 under it.
+		requireComplexity(t, e.post(t, unbounded), "the report is estimated to cost 63 (7 months x 3 caregivers = 21 cells")
+		e.mustQuery(t, fmt.Sprintf(cellsQuery, `(from: "2024-03-01T00:00:00Z", to: "2024-06-01T00:00:00Z")`), nil)
+		// One caregiver's id: that caregiver's months.
+		e.mustQuery(t, fmt.Sprintf(cellsQuery, fmt.Sprintf(`(caregiverIds: ["%d"])`, b)), nil)
+	})
+}
+
+// TestOccurredAtLowerBound: year 1 may be registered, anything before is
+// BAD_USER_INPUT on occurredAt and writes nothing.
+func TestOccurredAtLowerBound(t *testing.T) {
+	e := newEnv(t)
+	typ, cg := e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna")
+	reg := func(at string) string {
+		return fmt.Sprintf(`mutation { registerEvent(input: {eventTypeId: "%d", caregiverId: "%d", occurredAt: "%s"}) { id } }`, typ, cg, at)
+	}
+	e.mustQuery(t, reg("0001-01-01T00:00:00Z"), nil)
+	for _, at := range []string{"0000-12-31T23:59:59Z", "0001-01-01T00:00:00+01:00", "0000-01-01T00:00:00Z"} {
+		err := e.mustFail(t, "BAD_USER_INPUT", "input.occurredAt", reg(at))
+		if err.Message != "must not lie before 0001-01-01T00:00:00Z" {
+			t.Fatalf("%s: message %q", at, err.Message)
+		}
+	}
+	if n := e.countEvents(t); n != 1 {
+		t.Fatalf("%d events, want 1", n)
+	}
 }

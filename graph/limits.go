@@ -17,6 +17,10 @@ import (
 const (
 	DefaultMaxBodyBytes   = 10 << 20 // a 10,000-event registerEvents is about 1.3 MB
 	DefaultMaxQueryTokens = 15000
+	// DefaultMaxFields is the token limit: fragments may not make a
+	// document select more fields than could be written out in full.
+	DefaultMaxFields    = DefaultMaxQueryTokens
+	DefaultMaxFragments = 100
 	// DefaultMaxDepth counts fields from the root (`{ a { b } }` is 2).
 	// Introspection subtrees are exempt: gqlgen's standard introspection
 	// query, the shape GraphiQL sends, nests 15 deep.
@@ -40,6 +44,11 @@ type Limits struct {
 	MaxBodyBytes int64
 	// MaxQueryTokens caps the lexical tokens of a query document.
 	MaxQueryTokens int
+	// MaxFields caps the fields a document's operations select, counted
+	// with each fragment expanded wherever it is spread (docsize.go).
+	MaxFields int
+	// MaxFragments caps a document's fragment definitions.
+	MaxFragments int
 	// MaxDepth caps how deeply an operation's fields nest, fragments
 	// followed; __schema and __type subtrees are exempt.
 	MaxDepth int
@@ -68,6 +77,8 @@ type Limits struct {
 func (l Limits) withDefaults() Limits {
 	l.MaxBodyBytes = cmp.Or(l.MaxBodyBytes, DefaultMaxBodyBytes)
 	l.MaxQueryTokens = cmp.Or(l.MaxQueryTokens, DefaultMaxQueryTokens)
+	l.MaxFields = cmp.Or(l.MaxFields, DefaultMaxFields)
+	l.MaxFragments = cmp.Or(l.MaxFragments, DefaultMaxFragments)
 	l.MaxDepth = cmp.Or(l.MaxDepth, DefaultMaxDepth)
 	l.MaxRootFields = cmp.Or(l.MaxRootFields, DefaultMaxRootFields)
 	l.MaxAliases = cmp.Or(l.MaxAliases, DefaultMaxAliases)

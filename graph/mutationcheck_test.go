@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -203,8 +204,9 @@ func TestMutationReadBackSurvivesCancel(t *testing.T) {
 func TestMutationTimeoutBeforeWrite(t *testing.T) {
 	// The payout's UPDATE of its events stalls until the deadline; only
 	// statements run with a deadline stall, so the fixture's do not.
+	var cut atomic.Int32
 	e := newEnvWith(t, graph.Options{Limits: graph.Limits{RequestTimeout: 100 * time.Millisecond}},
-		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"UPDATE"}) })
+		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"UPDATE", &cut}) })
 	ids := e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), utc(2024, 6, 1, 9, 0)))
 	r := e.raw(t, gqlBody(t, fmt.Sprintf(`mutation { reimburseEvents(ids: ["%d"]) { id } }`, ids[0]), nil), e.authed())
 	requireOne(t, r.Errors, "INTERNAL_SERVER_ERROR", "")
@@ -212,4 +214,7 @@ func TestMutationTimeoutBeforeWrite(t *testing.T) {
 		t.Fatalf("error %+v, want the time limit's message", err)
 	}
 	readBack(t, e, `event(id: "%s") { status }`, id(ids[0]), `{"event":{"status":"PENDING"}}`)
+	if n := cut.Load(); n != 1 {
+		t.Fatalf("the deadline cut %d statements, want 1", n)
+	}
 }

@@ -43,8 +43,8 @@ type Options struct {
 // New returns the /graphql handler: request id, bearer authentication,
 // per-request loaders, then gqlgen's executor with explicit transports, an
 // error presenter, a recover func, and the limits: body size, parser
-// tokens, depth, root fields, aliases, complexity, report cost, per-token
-// rate and a request deadline.
+// tokens, fragments and expanded fields, depth, root fields, aliases,
+// complexity, report cost, per-token rate and a request deadline.
 func New(cfg Options) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -58,8 +58,10 @@ func New(cfg Options) http.Handler {
 	srv.AddTransport(transport.Options{AllowedMethods: graphQLMethods})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.MaxQueryTokens)
+	srv.Use(documentBounds{cache: cache, tokens: cfg.MaxQueryTokens, fields: cfg.MaxFields, fragmentMax: cfg.MaxFragments})
 	srv.SetValidationRulesFn(validationRules(cfg.Limits))
 	if cfg.DisableIntrospection {
 		srv.SetDisableSuggestion(true)

@@ -11,14 +11,17 @@ import (
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
-// validationRules returns gqlparser's default rules plus the limits on
-// depth, root fields and aliases. They run once per distinct query text
+// validationRules returns gqlparser's default rules, OverlappingFieldsCanBeMerged
+// replaced by a linear one (mergefields.go), plus the limits on depth, root
+// fields and aliases. They run once per distinct query text
 // (gqlgen caches what passes) and are reported, like every validation
 // error, as GRAPHQL_VALIDATION_FAILED. Without introspection, __schema and
 // __type are refused and no message suggests names ("Did you mean ...?").
 func validationRules(l Limits) func() *rules.Rules {
 	return func() *rules.Rules {
 		rs := rules.NewDefaultRules()
+		rs.RemoveRule(rules.OverlappingFieldsCanBeMergedRule.Name)
+		rs.AddRule("MergeableFields", mergeableFieldsRule(nil))
 		rs.AddRule("MaxDepth", maxDepthRule(l.MaxDepth))
 		rs.AddRule("MaxRootFields", maxRootFieldsRule(l.MaxRootFields))
 		rs.AddRule("MaxAliases", maxAliasesRule(l.MaxAliases))

@@ -78,11 +78,19 @@ type NewEvent struct {
 	IdempotencyKey *string
 }
 
+// MinOccurredAt is the earliest occurredAt. ADMIN and ACCOUNTANT tokens
+// may backdate freely, but RFC 3339's year 0000, with an offset, reaches
+// year -1 in UTC, where a month key (YYYYMM) turns negative.
+var MinOccurredAt = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)
+
 // Normalize truncates occurredAt to the stored precision and checks the
 // parts of the input that need no lookups.
 func (n *NewEvent) Normalize(now time.Time) error {
 	var errs Errors
 	n.OccurredAt = n.OccurredAt.UTC().Truncate(Precision)
+	if n.OccurredAt.Before(MinOccurredAt) {
+		errs = append(errs, Invalid("occurredAt", "must not lie before 0001-01-01T00:00:00Z"))
+	}
 	if n.OccurredAt.After(now.Add(MaxFuture)) {
 		errs = append(errs, Invalid("occurredAt", "must not lie more than %d minutes in the future", int(MaxFuture/time.Minute)))
 	}

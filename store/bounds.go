@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -13,10 +14,10 @@ import (
 // ReportBounds are the sizes a report's cost estimate needs: the months that
 // hold events and how many caregivers and event types exist.
 type ReportBounds struct {
-	// First and Last are the months, in the report time zone, of the earliest
-	// and the latest event (voided ones included: an estimate may be high).
-	// Both are zero when there are no events.
-	First, Last model.YearMonth
+	// Months are the months, in the report time zone, that hold events not
+	// voided (of anyone), ascending: what a report can show, however far
+	// apart. An event backdated by centuries adds one month, not the span.
+	Months []model.YearMonth
 	// Caregivers and EventTypes count every row of each.
 	Caregivers, EventTypes int
 }
@@ -36,8 +37,9 @@ type boundsCache struct {
 }
 
 // ReportBounds returns the data sizes a report's cost is estimated from. It
-// is cheap: MIN and MAX of the indexed occurred_at and two COUNT(*) over
-// small tables, and cached for a few seconds or until the next write.
+// is cheap, one statement: a walk of the months of the rollups (one index
+// seek per month that holds events) and two COUNT(*) over small tables, and
+// cached for a few seconds or until the next write.
 func (s *Store) ReportBounds(ctx context.Context) (ReportBounds, error) {
 	c := &s.bounds
 	c.mu.Lock()
@@ -51,20 +53,27 @@ func (s *Store) ReportBounds(ctx context.Context) (ReportBounds, error) {
 	gen := c.gen
 	c.mu.Unlock()
 
-	// One subquery per aggregate: SQLite answers a lone MIN or MAX of an
-	// indexed column with one index seek, but not two in the same SELECT.
-	var minAt, maxAt *int64
-	var b ReportBounds
-	err := s.r.NewRaw(`SELECT (SELECT MIN(occurred_at) FROM events), (SELECT MAX(occurred_at) FROM events),
-		(SELECT COUNT(*) FROM caregivers), (SELECT COUNT(*) FROM event_types)`).
-		Scan(ctx, &minAt, &maxAt, &b.Caregivers, &b.EventTypes)
+	// The counts come in a row of month 0, which no month is.
+	var rows []struct {
+		Month      int32 `bun:"month"`
+		Caregivers int   `bun:"caregivers"`
+		EventTypes int   `bun:"event_types"`
+	}
+	err := s.r.NewRaw(`WITH RECURSIVE m(month) AS (`+monthWalk("")+`)
+		SELECT 0 AS month, (SELECT COUNT(*) FROM caregivers) AS caregivers, (SELECT COUNT(*) FROM event_types) AS event_types
+		UNION ALL SELECT month, 0, 0 FROM m WHERE month IS NOT NULL`).Scan(ctx, &rows)
 	if err != nil {
 		return ReportBounds{}, fmt.Errorf("store: report bounds: %w", err)
 	}
-	if minAt != nil && maxAt != nil {
-		b.First = model.MonthOf(fromMicros(*minAt), s.loc)
-		b.Last = model.MonthOf(fromMicros(*maxAt), s.loc)
+	var b ReportBounds
+	for _, r := range rows {
+		if r.Month == 0 {
+			b.Caregivers, b.EventTypes = r.Caregivers, r.EventTypes
+		} else {
+			b.Months = append(b.Months, model.YearMonth(r.Month))
+		}
 	}
+	slices.Sort(b.Months)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -72,6 +81,37 @@ func (s *Store) ReportBounds(ctx context.Context) (ReportBounds, error) {
 		c.val, c.at = b, time.Now()
 	}
 	return b, nil
+}
+
+// CaregiverMonths returns the months, ascending, that hold events not
+// voided of caregiver id: the months of a report on that caregiver alone,
+// whose estimate must not depend on (nor tell) anyone else's data.
+func (s *Store) CaregiverMonths(ctx context.Context, id int64) ([]model.YearMonth, error) {
+	var months []int32
+	err := s.r.NewRaw(`WITH RECURSIVE m(month) AS (`+monthWalk("r.caregiver_id = ? AND ")+`)
+		SELECT month FROM m WHERE month IS NOT NULL`, id, id).Scan(ctx, &months)
+	if err != nil {
+		return nil, fmt.Errorf("store: caregiver months: %w", err)
+	}
+	out := make([]model.YearMonth, len(months))
+	for i, m := range months {
+		out[i] = model.YearMonth(m)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// monthWalk is the body of a recursive CTE m(month) that lists the months
+// of month_caregiver_rollups rows with events, cond (on table r, with its
+// arguments given twice) narrowing them: each step seeks the next month in
+// an index whose columns are cond's and then month, instead of reading
+// every row (SQLite and PostgreSQL have no skip scan of their own). It ends
+// with a NULL row.
+func monthWalk(cond string) string {
+	next := func(after string) string {
+		return `(SELECT r.month FROM month_caregiver_rollups r WHERE ` + cond + `r.event_count > 0` + after + ` ORDER BY r.month LIMIT 1)`
+	}
+	return `SELECT ` + next("") + ` UNION ALL SELECT ` + next(" AND r.month > m.month") + ` FROM m WHERE m.month IS NOT NULL`
 }
 
 // invalidate drops the cached bounds.

@@ -12,6 +12,7 @@ import (
 type limitFlags struct {
 	maxBody                int64
 	maxTokens              int
+	maxFields, maxFrags    int
 	maxDepth               int
 	maxRoot                int
 	maxAliases             int
@@ -27,6 +28,8 @@ type limitFlags struct {
 func (f *limitFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&f.maxBody, "max-body-bytes", graph.DefaultMaxBodyBytes, "largest request body in bytes; larger ones get 413")
 	fs.IntVar(&f.maxTokens, "max-query-tokens", graph.DefaultMaxQueryTokens, "most lexical tokens in a query document")
+	fs.IntVar(&f.maxFields, "max-fields", graph.DefaultMaxFields, "most fields a document selects, each fragment counted wherever it is spread")
+	fs.IntVar(&f.maxFrags, "max-fragments", graph.DefaultMaxFragments, "most fragment definitions in a query document")
 	fs.IntVar(&f.maxDepth, "max-depth", graph.DefaultMaxDepth, "deepest field nesting of an operation (introspection exempt)")
 	fs.IntVar(&f.maxRoot, "max-root-fields", graph.DefaultMaxRootFields, "most root fields in an operation")
 	fs.IntVar(&f.maxAliases, "max-aliases", graph.DefaultMaxAliases, "most aliased fields in an operation")
@@ -46,7 +49,8 @@ func (f *limitFlags) limits() (graph.Limits, error) {
 		name string
 		v    int64
 	}{
-		{"max-body-bytes", f.maxBody}, {"max-query-tokens", int64(f.maxTokens)}, {"max-depth", int64(f.maxDepth)},
+		{"max-body-bytes", f.maxBody}, {"max-query-tokens", int64(f.maxTokens)}, {"max-fields", int64(f.maxFields)},
+		{"max-fragments", int64(f.maxFrags)}, {"max-depth", int64(f.maxDepth)},
 		{"max-root-fields", int64(f.maxRoot)}, {"max-aliases", int64(f.maxAliases)}, {"max-complexity", int64(f.complexity)},
 		{"max-report-cells", int64(f.reportCells)}, {"max-fast-report-cells", int64(f.fastCells)}, {"rate-burst", int64(f.burst)},
 	} {
@@ -63,6 +67,8 @@ func (f *limitFlags) limits() (graph.Limits, error) {
 	return graph.Limits{
 		MaxBodyBytes:       f.maxBody,
 		MaxQueryTokens:     f.maxTokens,
+		MaxFields:          f.maxFields,
+		MaxFragments:       f.maxFrags,
 		MaxDepth:           f.maxDepth,
 		MaxRootFields:      f.maxRoot,
 		MaxAliases:         f.maxAliases,

@@ -93,7 +93,7 @@ func TestFieldsMerge(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.raw(t, gqlBody(t, tc.query, nil), e.authed())
-			requireLimit(t, r, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", tc.msg)
+			requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", tc.msg)
 		})
 	}
 	for _, q := range []string{
@@ -117,7 +117,7 @@ func TestFragmentCycle(t *testing.T) {
 		`{ ...A } fragment A on Query { __typename ...A }`,
 	} {
 		r := e.raw(t, gqlBody(t, q, nil), e.authed())
-		requireLimit(t, r, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", `Cannot spread fragment "`)
+		requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", `Cannot spread fragment "`)
 	}
 }
 
@@ -127,6 +127,6 @@ func TestFieldsMergeNested(t *testing.T) {
 	e := newEnv(t)
 	const q = `{ events { nodes { ...F reimbursement { events { nodes { ...F id: status } } } } } } fragment F on Event { id }`
 	r := e.raw(t, gqlBody(t, q, nil), e.authed())
-	requireLimit(t, r, http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED", `Fields "id" conflict because "id" and "status" are different fields.`)
+	requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", `Fields "id" conflict because "id" and "status" are different fields.`)
 	e.mustQuery(t, `{ events { nodes { ...F reimbursement { events { nodes { ...F id } } } } } } fragment F on Event { id }`, nil)
 }

@@ -276,7 +276,7 @@ func findEventsByKeys(ctx context.Context, db bun.IDB, keys []ownedKey) (map[own
 	var rows []eventRow
 	// A row value IN a VALUES list runs on SQLite and PostgreSQL alike,
 	// one index probe per pair.
-	if err := db.NewSelect().Model(&rows).Where("(caregiver_id, idempotency_key) IN (VALUES ?)", bun.In(pairs)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&rows).Where("idempotency_key IS NOT NULL AND (caregiver_id, idempotency_key) IN (VALUES ?)", bun.In(pairs)).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("store: find idempotency keys: %w", err)
 	}
 	for i := range rows {

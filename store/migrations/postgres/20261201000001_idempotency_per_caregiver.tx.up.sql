@@ -4,4 +4,5 @@
 -- neither blocks nor reveals another's.
 ALTER TABLE events DROP CONSTRAINT events_idempotency_key_key;
 --bun:split
-ALTER TABLE events ADD CONSTRAINT events_caregiver_id_idempotency_key_key UNIQUE (caregiver_id, idempotency_key);
+-- Partial, as on SQLite: events without a key never enter it.
+CREATE UNIQUE INDEX events_caregiver_key ON events (caregiver_id, idempotency_key) WHERE idempotency_key IS NOT NULL;

@@ -22,11 +22,26 @@ type step struct {
 	text string
 }
 
+// walkthroughDocs are the files whose marked snippets the walkthrough runs,
+// in order: the README's quick start, then the API's examples.
+var walkthroughDocs = []string{"README.md", filepath.Join("docs", "API.md")}
+
 // walkthroughSteps returns the code blocks between every pair of
-// walkthrough markers of README.md, in order.
+// walkthrough markers of walkthroughDocs, in order.
 func walkthroughSteps(t *testing.T) []step {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	var steps []step
+	for _, name := range walkthroughDocs {
+		steps = append(steps, markedSteps(t, name)...)
+	}
+	return steps
+}
+
+// markedSteps returns the code blocks between the walkthrough markers of
+// one file, which must have at least one pair.
+func markedSteps(t *testing.T, name string) []step {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +56,7 @@ func walkthroughSteps(t *testing.T) []step {
 		}
 		end := strings.Index(doc, closing)
 		if end < start {
-			t.Fatal("README.md: a walkthrough marker without its pair")
+			t.Fatalf("%s: a walkthrough marker without its pair", name)
 		}
 		for _, m := range re.FindAllStringSubmatch(doc[start:end], -1) {
 			steps = append(steps, step{lang: m[1], text: m[2]})
@@ -49,7 +64,7 @@ func walkthroughSteps(t *testing.T) []step {
 		doc = doc[end+len(closing):]
 	}
 	if strings.Contains(doc, closing) || len(steps) == 0 {
-		t.Fatal("README.md has no walkthrough, or a closing marker without an opening one")
+		t.Fatalf("%s has no walkthrough, or a closing marker without an opening one", name)
 	}
 	return steps
 }
@@ -81,7 +96,7 @@ func TestWalkthrough(t *testing.T) {
 			}
 		}
 	}
-	if operations < 5 || commands < 6 {
+	if operations < 13 || commands < 6 {
 		t.Fatalf("walkthrough too short to be what the README describes: %d operations, %d commands", operations, commands)
 	}
 }
@@ -97,11 +112,11 @@ func (w *walkthrough) runGraphQL(t *testing.T, text string) int {
 	}
 	doc, err := parser.ParseQuery(&ast.Source{Input: text})
 	if err != nil {
-		t.Fatalf("the README's GraphQL does not parse: %v\n%s", err, text)
+		t.Fatalf("a walkthrough document does not parse: %v\n%s", err, text)
 	}
 	for _, op := range doc.Operations {
 		if op.Name == "" {
-			t.Fatalf("an unnamed operation in the README; name it so that it can be chosen in the playground:\n%s", text)
+			t.Fatalf("an unnamed walkthrough operation; name it so that it can be chosen in the playground:\n%s", text)
 		}
 		// The reader pasted the token the server printed into the Headers tab.
 		r := postOperation(t, srv.URL, srv.Token, text, op.Name)
@@ -113,6 +128,9 @@ func (w *walkthrough) runGraphQL(t *testing.T, text string) int {
 		}
 		if op.Name == "ReimbursePending" && !strings.Contains(string(r.Data), `"eventCount":2,"total":{"amount":"2501.00","currency":"SEK"}`) {
 			t.Fatalf("the payout through March is not March's two events: %s", r.Data)
+		}
+		if op.Name == "ReportByType" && !strings.Contains(string(r.Data), `"totals":{"eventCount":5,"amount":{"amount":"6252.50"},"reimbursed":{"amount":"6252.50"},"pending":{"amount":"0.00"}}`) {
+			t.Fatalf("the report after the API examples is not five events, all paid, the voided one left out: %s", r.Data)
 		}
 	}
 	return len(doc.Operations)

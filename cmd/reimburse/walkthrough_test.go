@@ -74,6 +74,7 @@ type walkthrough struct {
 	dir      string
 	servers  map[string]*server // by the port the README uses
 	exported string             // $TOKEN once the reader has exported it
+	created  int                // tokens made with "token create"
 }
 
 // TestWalkthrough runs the README's walkthrough as a newcomer would: every
@@ -96,7 +97,7 @@ func TestWalkthrough(t *testing.T) {
 			}
 		}
 	}
-	if operations < 13 || commands < 6 {
+	if operations < 13 || commands < 10 {
 		t.Fatalf("walkthrough too short to be what the README describes: %d operations, %d commands", operations, commands)
 	}
 }
@@ -218,6 +219,30 @@ func (w *walkthrough) runBinary(t *testing.T, line string, args []string) {
 	if args[0] == "verify" && !strings.Contains(out, "rollups match the events") {
 		t.Fatalf("verify output: %q", out)
 	}
+	if len(args) >= 2 && args[0] == "token" {
+		w.checkToken(t, line, args[1], out)
+	}
+}
+
+// checkToken checks what a token command printed: a new secret alone, a
+// list of names without secrets, or the revocation it was asked for.
+func (w *walkthrough) checkToken(t *testing.T, line, sub, out string) {
+	t.Helper()
+	switch sub {
+	case "create":
+		if tok := strings.TrimSuffix(out, "\n"); !strings.HasPrefix(tok, "rbt_") || strings.ContainsAny(tok, " \n") {
+			t.Fatalf("%q printed %q, want a token alone", line, out)
+		}
+		w.created++
+	case "list":
+		if !strings.Contains(out, "books") || strings.Contains(out, "rbt_") || strings.Count(out, "\n") != w.created+2 {
+			t.Fatalf("%q: want a header and every token (the first and the %d created), no secrets:\n%s", line, w.created, out)
+		}
+	case "revoke":
+		if !strings.HasPrefix(out, "token ") || !strings.HasSuffix(out, " revoked\n") {
+			t.Fatalf("%q printed %q", line, out)
+		}
+	}
 }
 
 // runCurl runs a curl line: -s, -H, -d (a POST) and "| grep" are known.
@@ -306,6 +331,9 @@ func shellFields(t *testing.T, line string) []string {
 			quote = 0
 		case quote != 0:
 			cur.WriteRune(r)
+		case r == '#' && !in:
+			// A comment runs to the end of the line, as in a shell.
+			return out
 		case r == '"' || r == '\'':
 			quote, in = r, true
 		case r == ' ':

@@ -113,7 +113,7 @@ func csvQuery(r *http.Request) (model.ReportQuery, error) {
 		}
 		t, err := model.ParseDateTime(v[name][0])
 		if err != nil {
-			return q, model.Invalid(name, "%s", err.(*model.Error).Message)
+			return q, model.Invalid(name, "%s%s", err.(*model.Error).Message, plusHint(name, v[name][0]))
 		}
 		if name == "from" {
 			q.From = &t
@@ -177,4 +177,18 @@ func csvError(cfg Options, w http.ResponseWriter, r *http.Request, err error) {
 	status := map[string]int{CodeBadUserInput: http.StatusBadRequest, CodeNotFound: http.StatusNotFound, CodeConflict: http.StatusConflict,
 		CodeForbidden: http.StatusForbidden, CodeUnauthent: http.StatusUnauthorized, CodeRateLimited: http.StatusTooManyRequests}[code]
 	writeError(w, status, me.Message, code, "", me.Field)
+}
+
+// plusHint explains a time that fails to parse only because the + of its
+// offset came as a space: in a query string an unencoded + means a space.
+func plusHint(name, v string) string {
+	i := strings.LastIndexByte(v, ' ')
+	if i < 0 {
+		return ""
+	}
+	fixed := v[:i] + "+" + v[i+1:]
+	if _, err := model.ParseDateTime(fixed); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("; a + in a query string is read as a space: encode the offset's + as %%2B, e.g. %s=%s", name, v[:i]+"%2B"+v[i+1:])
 }

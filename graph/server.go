@@ -159,7 +159,7 @@ func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Ha
 		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 			ri.set(func(ri *requestInfo) { ri.code = CodeUnauthent })
-			writeError(w, http.StatusUnauthorized, "missing token: send \"Authorization: Bearer <token>\"", CodeUnauthent, "", "")
+			writeError(w, http.StatusUnauthorized, missingTokenMessage(r.Header.Get("Authorization")), CodeUnauthent, "", "")
 			return
 		}
 		p, err := s.Authenticate(r.Context(), strings.TrimSpace(secret))
@@ -178,6 +178,16 @@ func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Ha
 		ri.set(func(ri *requestInfo) { ri.tokenID = p.TokenID })
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, *p)))
 	})
+}
+
+// missingTokenMessage says what is wrong with an Authorization header
+// that carries no bearer token; a token sent alone, without the scheme, is
+// told so rather than that it is missing.
+func missingTokenMessage(header string) string {
+	if h := strings.TrimSpace(header); strings.HasPrefix(h, "rbt_") && !strings.ContainsAny(h, " \t") {
+		return "the Authorization scheme is missing: send \"Authorization: Bearer rbt_...\", not the token alone"
+	}
+	return "missing token: send \"Authorization: Bearer <token>\""
 }
 
 // writeError answers outside gqlgen with a GraphQL-shaped error body.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/reimburse/reimburse/model"
 )
 
 // graphQLMethods are the methods /graphql answers, in its Allow header.
@@ -51,7 +53,7 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
 //     406).
 func codeTransportErrors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ew := &errorCoder{ResponseWriter: w}
+		ew := &errorCoder{ResponseWriter: w, reqType: r.Header.Get("Content-Type")}
 		next.ServeHTTP(ew, r)
 		ew.finish()
 	})
@@ -62,6 +64,7 @@ type errorCoder struct {
 	status    int
 	buffering bool
 	buf       bytes.Buffer
+	reqType   string // the request's Content-Type, for msgNoTransport
 }
 
 func (e *errorCoder) WriteHeader(status int) {
@@ -83,7 +86,20 @@ func (e *errorCoder) Write(b []byte) (int, error) {
 const (
 	msgNoOperation = "no operation provided"
 	msgGETMutation = "GET requests only allow query operations"
+	msgNoTransport = "transport not supported"
 )
+
+// contentTypeMessage replaces gqlgen's "transport not supported" for a
+// POST whose Content-Type is not application/json (curl -d sends
+// application/x-www-form-urlencoded, fetch with a string body text/plain)
+// with one that names the type to send.
+func contentTypeMessage(got string) string {
+	const send = `send the JSON body with "Content-Type: application/json"`
+	if strings.TrimSpace(got) == "" {
+		return "the request has no Content-Type: " + send
+	}
+	return "Content-Type " + model.Quote(got) + " is not supported: " + send
+}
 
 func (e *errorCoder) finish() {
 	if !e.buffering {
@@ -116,6 +132,9 @@ func (e *errorCoder) finish() {
 				if i == 0 {
 					first, _ = m["message"].(string)
 					firstCode, _ = ext["code"].(string)
+					if first == msgNoTransport {
+						m["message"] = contentTypeMessage(e.reqType)
+					}
 				}
 			}
 			if d, has := resp["data"]; has && d == nil {

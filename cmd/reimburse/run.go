@@ -28,15 +28,26 @@ commands:
 
 Every flag has an environment twin: --db is REIMBURSE_DB, --addr is
 REIMBURSE_ADDR, and so on. --db is a SQLite file or a postgres:// URL.
-Run "reimburse COMMAND -h" for its flags.
+Run "reimburse COMMAND -h" for its flags, "reimburse --version" for the
+version.
 `
 
 // run is the whole program; main only calls it, and tests call it too.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, getenv, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // "COMMAND -h": flag has printed the usage, which is a success
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	switch {
 	case len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help"):
 		cmd, args = "help", args[1:]
+	case len(args) > 0 && (args[0] == "--version" || args[0] == "-version"):
+		cmd, args = "version", args[1:]
 	case len(args) > 0 && !strings.HasPrefix(args[0], "-"):
 		cmd, args = args[0], args[1:]
 	}
@@ -55,6 +66,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return backupCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
+		return nil
+	case "version":
+		if err := noArgs("--version", args); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, version())
 		return nil
 	default:
 		fmt.Fprint(stderr, usage)

@@ -54,6 +54,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// Bind before the database is opened: a run that cannot listen (port
+	// in use, bad --addr) must neither create a new database file nor print
+	// the one-time first token.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := graph.NewMetrics(reg)
@@ -68,13 +76,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		reg.MustRegister(collectors.NewDBStatsCollector(wdb, "writer"), collectors.NewDBStatsCollector(rdb, "reader"))
 	}
 
-	// Bind first: the one-time token must not be printed by a run that then
-	// fails to listen.
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
 	secret, err := s.EnsureAdminToken(ctx)
 	if err != nil {
 		return err
@@ -126,8 +127,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "db", store.Redact(f.db), "timezone", s.Location().String(), "currency", s.Currency(),
-		"synchronous", mode, "group_commit_wait", wf.groupWait.String(), "group_commit_batch", wf.groupBatch)
+	attrs := []any{"addr", ln.Addr().String(), "db", store.Redact(f.db), "timezone", s.Location().String(), "currency", s.Currency(),
+		"synchronous", mode, "group_commit_wait", wf.groupWait.String(), "group_commit_batch", wf.groupBatch}
+	base := baseURL(ln.Addr())
+	if lf.playground {
+		attrs = append(attrs, "playground", base+"/")
+	}
+	log.Info("listening", append(attrs, "graphql", base+"/graphql")...)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -148,6 +154,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// baseURL is the http:// address a client on this host reaches addr at:
+// a wildcard listener (":8080", "[::]:8080") is named localhost.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // shutdownSlack is how long, past the request timeout, in-flight requests

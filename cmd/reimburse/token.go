@@ -17,6 +17,10 @@ func tokenCmd(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("token: expected create, list or revoke")
 	}
 	sub, args := args[0], args[1:]
+	if sub == "-h" || sub == "--help" || sub == "-help" {
+		fmt.Fprintln(stderr, "usage: reimburse token create|list|revoke [flags]\n\nRun \"reimburse token SUBCOMMAND -h\" for its flags.")
+		return nil
+	}
 	if sub != "create" && sub != "list" && sub != "revoke" {
 		return fmt.Errorf("token: unknown subcommand %q; expected create, list or revoke", sub)
 	}

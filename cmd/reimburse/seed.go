@@ -10,6 +10,7 @@ import (
 
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
+	"github.com/schollz/progressbar/v3"
 )
 
 // seedBatch is how many events one bulk-load transaction holds.
@@ -73,7 +74,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	by := model.Principal{TokenID: tok.ID, Name: tok.Name, Role: tok.Role}
 	rng := rand.New(rand.NewPCG(*seed, *seed^0x9e3779b97f4a7c15))
-	start := seedNow()
+	start := time.Now()
 
 	cgIDs, typeIDs, err := seedReferences(ctx, s, rng, *caregivers, *types, from, to)
 	if err != nil {
@@ -87,7 +88,9 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	for i := range priced {
 		byType[priced[i].ID] = &priced[i]
 	}
-	bar := &seedProgress{w: stderr, visible: *progress, now: seedNow, start: start, total: int64(*events)}
+	bar := progressbar.NewOptions64(int64(*events), progressbar.OptionSetWriter(stderr), progressbar.OptionSetVisibility(*progress),
+		progressbar.OptionSetDescription("events"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("events"), progressbar.OptionThrottle(200*time.Millisecond))
 	loader, err := s.NewBulkLoader(ctx, by, store.BulkOptions{ReimburseThrough: seedThrough(from, to, s.Location(), *reimbursed), RebuildIndexes: *rebuild})
 	if err != nil {
 		return err
@@ -113,27 +116,24 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 		if err := loader.Load(ctx, batch); err != nil {
 			return fmt.Errorf("seed: load: %w", err)
 		}
-		bar.add(len(batch))
+		_ = bar.Add(len(batch))
 		free <- batch[:0]
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	d, r := bar.finish()
-	if *progress {
-		fmt.Fprintln(stderr)
-	}
+	_ = bar.Finish()
+	fmt.Fprintln(stderr)
 	closed = true
-	indexStart := seedNow()
+	indexStart := time.Now()
 	if err := loader.Close(ctx); err != nil {
 		return fmt.Errorf("seed: build indexes: %w", err)
 	}
-	indexes := seedNow().Sub(indexStart)
+	indexes := time.Since(indexStart)
 	st := loader.Stats()
-	// The duration and rate of the progress bar's last frame: the load,
-	// from the start to the last event; the index build is reported apart.
+	d := time.Since(start)
 	fmt.Fprintf(stdout, "seeded %d events, %d caregivers, %d event types in %s (%.0f events/s); %d payouts reimbursed %d events; indexes built in %s\n",
-		st.Events, len(cgIDs), len(typeIDs), d.Round(time.Millisecond), r, st.Payouts, st.Reimbursed, indexes.Round(time.Millisecond))
+		st.Events, len(cgIDs), len(typeIDs), d.Round(time.Millisecond), float64(st.Events)/d.Seconds(), st.Payouts, st.Reimbursed, indexes.Round(time.Millisecond))
 	return nil
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
-	"github.com/schollz/progressbar/v3"
 )
 
 // seedBatch is how many events one bulk-load transaction holds.
@@ -74,7 +73,6 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	by := model.Principal{TokenID: tok.ID, Name: tok.Name, Role: tok.Role}
 	rng := rand.New(rand.NewPCG(*seed, *seed^0x9e3779b97f4a7c15))
-	start := time.Now()
 
 	cgIDs, typeIDs, err := seedReferences(ctx, s, rng, *caregivers, *types, from, to)
 	if err != nil {
@@ -88,9 +86,6 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	for i := range priced {
 		byType[priced[i].ID] = &priced[i]
 	}
-	bar := progressbar.NewOptions64(int64(*events), progressbar.OptionSetWriter(stderr), progressbar.OptionSetVisibility(*progress),
-		progressbar.OptionSetDescription("events"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("events"), progressbar.OptionThrottle(200*time.Millisecond))
 	loader, err := s.NewBulkLoader(ctx, by, store.BulkOptions{ReimburseThrough: seedThrough(from, to, s.Location(), *reimbursed), RebuildIndexes: *rebuild})
 	if err != nil {
 		return err
@@ -112,6 +107,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go gen.run(gctx, free, batches)
+	bar, loaded := newSeedBar(int64(*events), stderr, *progress)
 	for batch := range batches {
 		if err := loader.Load(ctx, batch); err != nil {
 			return fmt.Errorf("seed: load: %w", err)
@@ -131,7 +127,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	indexes := time.Since(indexStart)
 	st := loader.Stats()
-	d := time.Since(start)
+	d := loaded()
 	fmt.Fprintf(stdout, "seeded %d events, %d caregivers, %d event types in %s (%.0f events/s); %d payouts reimbursed %d events; indexes built in %s\n",
 		st.Events, len(cgIDs), len(typeIDs), d.Round(time.Millisecond), float64(st.Events)/d.Seconds(), st.Payouts, st.Reimbursed, indexes.Round(time.Millisecond))
 	return nil

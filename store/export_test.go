@@ -63,7 +63,7 @@ func CommitGroup(ctx context.Context, s *Store, reqs []GroupRequest) ([]*model.E
 			errs[i] = err
 			continue
 		}
-		batch = append(batch, &registerReq{ctx: ctx, by: gr.By, in: gr.In, now: now, arrived: time.Now(), row: -1, done: make(chan struct{})})
+		batch = append(batch, &registerReq{ctx: ctx, by: gr.By, in: gr.In, now: now, arrived: time.Now(), done: make(chan struct{})})
 		idx = append(idx, i)
 	}
 	if len(batch) > 0 {

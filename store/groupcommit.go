@@ -86,8 +86,6 @@ type registerReq struct {
 	// Set by the batch; read by the caller after done is closed.
 	ev   model.Event
 	err  error
-	row  int          // index of its row in the batch insert, or -1
-	same *registerReq // an earlier request of the batch with the same key and payload
 	done chan struct{}
 }
 
@@ -103,7 +101,7 @@ func (s *Store) RegisterEvent(ctx context.Context, by model.Principal, in model.
 	if err := in.Normalize(now); err != nil {
 		return nil, err
 	}
-	r := &registerReq{ctx: ctx, by: by, in: in, now: now, row: -1, done: make(chan struct{})}
+	r := &registerReq{ctx: ctx, by: by, in: in, now: now, done: make(chan struct{})}
 	if s.gc == nil {
 		s.commitGroup(ctx, []*registerReq{r})
 	} else if err := s.gc.submit(r); err != nil {

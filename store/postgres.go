@@ -145,12 +145,14 @@ func postgresDSN(db string) (string, error) {
 	return u.String(), nil
 }
 
-// isPostgres reports whether the store runs on PostgreSQL.
-func (s *Store) isPostgres() bool { return s.w.Dialect().Name() == dialect.PG }
+// isPG reports whether db, a store's connection or a transaction on it,
+// is PostgreSQL: the one test of the dialect, for the few places where the
+// two databases need different SQL or settings.
+func isPG(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
 
 // Dialect names the database the store runs on: "sqlite" or "postgres".
 func (s *Store) Dialect() string {
-	if s.isPostgres() {
+	if isPG(s.w) {
 		return "postgres"
 	}
 	return "sqlite"
@@ -161,7 +163,7 @@ func (s *Store) Dialect() string {
 // writes. SQLite has no row locks and needs none: its one writer connection
 // serializes write transactions.
 func (s *Store) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
-	if s.isPostgres() {
+	if isPG(s.w) {
 		return q.For("UPDATE")
 	}
 	return q
@@ -174,7 +176,7 @@ func (s *Store) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
 // recount and rollups) ask for REPEATABLE READ, which for a read-only
 // transaction never fails with a serialization error.
 func (s *Store) readTx() *sql.TxOptions {
-	if s.isPostgres() {
+	if isPG(s.w) {
 		return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 	}
 	return &sql.TxOptions{ReadOnly: true}
@@ -186,7 +188,7 @@ func (s *Store) readTx() *sql.TxOptions {
 // then sees the first one's token. SQLite's one writer already serializes
 // them.
 func (s *Store) lockSetup(ctx context.Context, tx bun.Tx) error {
-	if !s.isPostgres() {
+	if !isPG(s.w) {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(postgresLockID)); err != nil {

@@ -258,7 +258,7 @@ func (s *Store) Close() error {
 // it: "FULL" or "NORMAL"; on PostgreSQL, the server's synchronous_commit
 // (e.g. "on").
 func (s *Store) Synchronous(ctx context.Context) (string, error) {
-	if s.isPostgres() {
+	if isPG(s.w) {
 		return s.postgresSynchronous(ctx)
 	}
 	var n int

@@ -56,8 +56,8 @@ const postgresLockID = 0x7265696d62757273
 // single-writer limit, and correctness under concurrent writers comes from
 // row locks, conditional updates and upserts with increments, with the
 // transaction helper retrying serialization failures and deadlocks.
-func (s *Store) openPostgres(ctx context.Context, opt Options, gco GroupCommitOptions) (*Store, error) {
-	if m, err := synchronousMode(opt.Synchronous); err != nil || m != "FULL" {
+func (s *Store) openPostgres(ctx context.Context, opt Options, c checkedOptions) (*Store, error) {
+	if c.synchronous != "FULL" {
 		return nil, fmt.Errorf("store: synchronous %q is a SQLite setting; on PostgreSQL, durability is the server's synchronous_commit (keep it on)", opt.Synchronous)
 	}
 	conns := opt.MaxConns
@@ -96,8 +96,8 @@ func (s *Store) openPostgres(ctx context.Context, opt Options, gco GroupCommitOp
 	// Group commit pays on PostgreSQL too: a batch shares one commit and
 	// one upsert per rollup row, which concurrent single transactions would
 	// otherwise take in turn.
-	if gco.MaxBatch > 1 {
-		s.gc = newGroupCommitter(s, gco)
+	if c.groupCommit.MaxBatch > 1 {
+		s.gc = newGroupCommitter(s, c.groupCommit)
 	}
 	return s, nil
 }

@@ -29,6 +29,9 @@ func HoldWriter(tb testing.TB, s *Store) (release func()) {
 	}
 }
 
+// Ping checks that the readers' database of s answers.
+func Ping(ctx context.Context, s *Store) error { return s.ping(ctx) }
+
 // QueuedRegistrations is how many RegisterEvent callers wait to hand their
 // request to the group committer.
 func QueuedRegistrations(s *Store) int { return int(s.gc.queued.Load()) }

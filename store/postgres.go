@@ -40,12 +40,12 @@ func Redact(db string) string {
 	return u.Redacted()
 }
 
-// DefaultPostgresConns is the least pool size on PostgreSQL when
-// Options.MaxConns is 0, which means max(DefaultPostgresConns, 2*NumCPU):
+// defaultPostgresConns is the least pool size on PostgreSQL when
+// Options.MaxConns is 0, which means max(defaultPostgresConns, 2*NumCPU):
 // enough to keep a server's handlers busy while each transaction waits on
 // the network, small enough that several servers share one PostgreSQL's
 // max_connections (default 100).
-const DefaultPostgresConns = 16
+const defaultPostgresConns = 16
 
 // postgresLockID is the advisory lock that serializes migrations and the
 // meta check when several servers start on one database at once. It is
@@ -62,7 +62,7 @@ func (s *Store) openPostgres(ctx context.Context, opt Options, c checkedOptions)
 	}
 	conns := opt.MaxConns
 	if conns <= 0 {
-		conns = max(DefaultPostgresConns, 2*runtime.NumCPU())
+		conns = max(defaultPostgresConns, 2*runtime.NumCPU())
 	}
 	conns = max(conns, 2) // setUpPostgres holds one connection while it works on another
 	dsn, err := postgresDSN(opt.Path)

@@ -42,7 +42,7 @@ type Options struct {
 	// max(4, NumCPU).
 	ReadConns int
 	// MaxConns is the size of the one PostgreSQL pool; 0 means
-	// max(DefaultPostgresConns, 2*NumCPU). It is checked (not negative)
+	// max(16, 2*NumCPU). It is checked (not negative)
 	// on SQLite too, where it is ignored.
 	MaxConns int
 	// Hooks are added to both connections (e.g. to count queries in tests).
@@ -248,8 +248,8 @@ func (s *Store) Currency() string { return s.currency }
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.now().UTC().Truncate(model.Precision) }
 
-// Ping checks that the readers' database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+// ping checks that the readers' database answers.
+func (s *Store) ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // Ready checks that both connections answer and every migration is applied.
 func (s *Store) Ready(ctx context.Context) error {

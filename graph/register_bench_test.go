@@ -21,8 +21,8 @@ import (
 func BenchmarkRegisterEventHTTP(b *testing.B) {
 	for _, bc := range []struct {
 		name string
-		opt  store.GroupCommitOptions
-	}{{"group=off", store.GroupCommitOptions{MaxBatch: 1}}, {"group=on", store.GroupCommitOptions{}}} {
+		opt  *store.GroupCommitOptions
+	}{{"group=off", &store.GroupCommitOptions{MaxBatch: 1}}, {"group=on", nil}} {
 		b.Run(bc.name, func(b *testing.B) {
 			c, cgs, types := registerBenchEnv(b, 8, 4, func(o *store.Options) { o.GroupCommit = bc.opt })
 			var next atomic.Int64

@@ -93,7 +93,7 @@ func TestRegisterBackdate(t *testing.T) {
 }
 
 func TestMaxBackdateOption(t *testing.T) {
-	f := newFixture(t, func(o *store.Options) { o.MaxBackdate = time.Hour })
+	f := newFixture(t, func(o *store.Options) { o.MaxBackdate = new(time.Hour) })
 	cg := mustCaregiverPrincipal(t, f.s, f.cg1.ID)
 	ok := model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: testNow.Add(-time.Hour)}
 	if _, err := f.s.RegisterEvents(t.Context(), cg, []model.NewEvent{ok}); err != nil {
@@ -108,7 +108,7 @@ func TestMaxBackdateOption(t *testing.T) {
 	}
 
 	t.Run("ErrNegative", func(t *testing.T) {
-		if _, err := openAt(t, tempPath(t), func(o *store.Options) { o.MaxBackdate = -time.Hour }); err == nil {
+		if _, err := openAt(t, tempPath(t), func(o *store.Options) { o.MaxBackdate = new(-time.Hour) }); err == nil {
 			t.Fatal("a negative MaxBackdate opened")
 		}
 	})

@@ -69,7 +69,7 @@ type payout struct {
 // done.
 func (s *Store) NewBulkLoader(ctx context.Context, by model.Principal, opt BulkOptions) (*BulkLoader, error) {
 	l := &BulkLoader{s: s, by: by, opt: opt, now: micros(s.Now()), payouts: map[int32]*payout{}}
-	if opt.RebuildIndexes && !s.isPostgres() { // SQLite's schema table holds the definitions
+	if opt.RebuildIndexes && !isPG(s.w) { // SQLite's schema table holds the definitions
 		if err := s.dropIndexesIfEmpty(ctx); err != nil {
 			return nil, err
 		}
@@ -119,7 +119,7 @@ func (l *BulkLoader) Load(ctx context.Context, evs []BulkEvent) error {
 	var stats BulkStats
 	l.created = l.created[:0]
 	err := l.s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if !l.s.isPostgres() {
+		if !isPG(l.s.w) {
 			if err := bulkCache(ctx, tx); err != nil {
 				return err
 			}

@@ -95,6 +95,33 @@ func (s *Store) FindCaregivers(ctx context.Context, f model.CaregiverFilter, p m
 	return out, more, nil
 }
 
+// checkCaregivers returns EInvalid naming every id that is not a caregiver.
+func checkCaregivers(ctx context.Context, db bun.IDB, ids []int64) error {
+	missing, err := missingIDs(ctx, db, "caregivers", ids)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return model.Invalid("caregiverIds", "unknown caregiver ids: %s", joinIDs(missing))
+	}
+	return nil
+}
+
+func joinIDs(ids []int64) string {
+	const show = 20
+	s := ""
+	for i, id := range ids {
+		if i == show {
+			return s + fmt.Sprintf(" and %d more", len(ids)-show)
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(id)
+	}
+	return s
+}
+
 // missingIDs returns the ids, in the order given, that have no row in table.
 func missingIDs(ctx context.Context, db bun.IDB, table string, ids []int64) ([]int64, error) {
 	ids = dedupe(ids)

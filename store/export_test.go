@@ -29,6 +29,9 @@ func HoldWriter(tb testing.TB, s *Store) (release func()) {
 	}
 }
 
+// Ping checks that the readers' database of s answers.
+func Ping(ctx context.Context, s *Store) error { return s.ping(ctx) }
+
 // QueuedRegistrations is how many RegisterEvent callers wait to hand their
 // request to the group committer.
 func QueuedRegistrations(s *Store) int { return int(s.gc.queued.Load()) }
@@ -63,7 +66,7 @@ func CommitGroup(ctx context.Context, s *Store, reqs []GroupRequest) ([]*model.E
 			errs[i] = err
 			continue
 		}
-		batch = append(batch, &registerReq{ctx: ctx, by: gr.By, in: gr.In, now: now, arrived: time.Now(), row: -1, done: make(chan struct{})})
+		batch = append(batch, &registerReq{ctx: ctx, by: gr.By, in: gr.In, now: now, arrived: time.Now(), done: make(chan struct{})})
 		idx = append(idx, i)
 	}
 	if len(batch) > 0 {

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,37 +40,37 @@ const DefaultGroupWait = 2 * time.Millisecond
 // DefaultGroupBatch bounds the registrations of one shared transaction.
 const DefaultGroupBatch = 256
 
-// GroupCommitOptions tune group commit. The zero value gives the defaults.
+// GroupCommitOptions tune group commit. Options.GroupCommit nil gives
+// DefaultGroupWait and DefaultGroupBatch; a value given is taken as it
+// is, so that 0 means no wait, as it does for --group-commit-wait.
 type GroupCommitOptions struct {
 	// MaxWait is how long after the first request of a batch the committer
-	// may wait for more. It waits only for as many callers as the last
-	// round saw (the previous batch plus those who queued during its
+	// may wait for more, 0 to 1s. It waits only for as many callers as the
+	// last round saw (the previous batch plus those who queued during its
 	// commit), so a lone client is never delayed and a steady crowd fills
-	// each batch without waiting out the bound. 0 means DefaultGroupWait;
-	// a negative value means never wait: a batch holds what queued while
-	// the previous one committed, which measured at half the throughput
-	// with 32 clients because batches then alternate between two halves.
+	// each batch without waiting out the bound. 0 never waits: a batch
+	// holds what queued while the previous one committed, which measured
+	// at half the throughput with 32 clients because batches then
+	// alternate between two halves.
 	MaxWait time.Duration
-	// MaxBatch bounds the registrations of one transaction. 0 means
-	// DefaultGroupBatch; 1 turns group commit off, and every RegisterEvent
+	// MaxBatch bounds the registrations of one transaction, 1 to
+	// model.MaxBatch; 1 turns group commit off, and every RegisterEvent
 	// runs its own transaction on the caller's goroutine.
 	MaxBatch int
 }
 
-func (o GroupCommitOptions) withDefaults() (GroupCommitOptions, error) {
-	if o.MaxBatch < 0 || o.MaxBatch > model.MaxBatch {
-		return o, fmt.Errorf("store: group commit batch %d: expected 1 to %d", o.MaxBatch, model.MaxBatch)
+// groupCommitOptions returns o, or the defaults for nil, after checking it.
+func groupCommitOptions(o *GroupCommitOptions) (GroupCommitOptions, error) {
+	if o == nil {
+		return GroupCommitOptions{MaxWait: DefaultGroupWait, MaxBatch: DefaultGroupBatch}, nil
 	}
-	if o.MaxBatch == 0 {
-		o.MaxBatch = DefaultGroupBatch
+	if o.MaxWait < 0 || o.MaxWait > time.Second {
+		return *o, &OptionError{Option: "GroupCommit.MaxWait", Value: o.MaxWait.String(), Want: "expected 0 to 1s"}
 	}
-	if o.MaxWait == 0 {
-		o.MaxWait = DefaultGroupWait
+	if o.MaxBatch < 1 || o.MaxBatch > model.MaxBatch {
+		return *o, &OptionError{Option: "GroupCommit.MaxBatch", Value: strconv.Itoa(o.MaxBatch), Want: fmt.Sprintf("expected 1 to %d", model.MaxBatch)}
 	}
-	if o.MaxWait > time.Second {
-		return o, fmt.Errorf("store: group commit wait %s: at most 1s", o.MaxWait)
-	}
-	return o, nil
+	return *o, nil
 }
 
 // ErrClosed is returned by RegisterEvent once the store is closed.
@@ -86,8 +87,6 @@ type registerReq struct {
 	// Set by the batch; read by the caller after done is closed.
 	ev   model.Event
 	err  error
-	row  int          // index of its row in the batch insert, or -1
-	same *registerReq // an earlier request of the batch with the same key and payload
 	done chan struct{}
 }
 
@@ -103,7 +102,7 @@ func (s *Store) RegisterEvent(ctx context.Context, by model.Principal, in model.
 	if err := in.Normalize(now); err != nil {
 		return nil, err
 	}
-	r := &registerReq{ctx: ctx, by: by, in: in, now: now, row: -1, done: make(chan struct{})}
+	r := &registerReq{ctx: ctx, by: by, in: in, now: now, done: make(chan struct{})}
 	if s.gc == nil {
 		s.commitGroup(ctx, []*registerReq{r})
 	} else if err := s.gc.submit(r); err != nil {
@@ -227,7 +226,7 @@ func (g *groupCommitter) collect(batch []*registerReq, expect int) []*registerRe
 		batch = append(batch, r)
 	}
 	target := min(expect, g.opt.MaxBatch)
-	if g.opt.MaxWait < 0 || len(batch) >= target {
+	if g.opt.MaxWait == 0 || len(batch) >= target {
 		return batch
 	}
 	wait := batch[0].arrived.Add(g.opt.MaxWait).Sub(g.now())

@@ -27,13 +27,13 @@ func BenchmarkRegisterConcurrent(b *testing.B) {
 	for _, bc := range []struct {
 		name string
 		sync string
-		opt  store.GroupCommitOptions
+		opt  *store.GroupCommitOptions
 	}{
-		{"FULL/group=off", "FULL", store.GroupCommitOptions{MaxBatch: 1}},
-		{"FULL/group=on", "FULL", store.GroupCommitOptions{}},
-		{"FULL/group=nowait", "FULL", store.GroupCommitOptions{MaxWait: -1}},
-		{"NORMAL/group=off", "NORMAL", store.GroupCommitOptions{MaxBatch: 1}},
-		{"NORMAL/group=on", "NORMAL", store.GroupCommitOptions{}},
+		{"FULL/group=off", "FULL", &store.GroupCommitOptions{MaxBatch: 1}},
+		{"FULL/group=on", "FULL", nil},
+		{"FULL/group=nowait", "FULL", &store.GroupCommitOptions{MaxWait: 0, MaxBatch: store.DefaultGroupBatch}},
+		{"NORMAL/group=off", "NORMAL", &store.GroupCommitOptions{MaxBatch: 1}},
+		{"NORMAL/group=on", "NORMAL", nil},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			s := MustOpen(b, func(o *store.Options) { o.GroupCommit, o.Synchronous = bc.opt, bc.sync })

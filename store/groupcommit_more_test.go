@@ -124,7 +124,7 @@ func TestGroupCommitBounds(t *testing.T) {
 		// Even with the longest wait allowed, a client that registers one
 		// event after another is answered at commit speed: the committer
 		// never waits for company.
-		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: time.Second}))
+		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: time.Second, MaxBatch: store.DefaultGroupBatch}))
 		w := newWindow(f.s)
 		for i := range 5 {
 			if _, err := f.s.RegisterEvent(t.Context(), admin, model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, i, 0)}); err != nil {
@@ -141,7 +141,7 @@ func TestGroupCommitBounds(t *testing.T) {
 		// caller waits for them, but no longer than MaxWait.
 		const wait = 300 * time.Millisecond
 		rec := &batchRecorder{}
-		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: wait}), withObserver(rec))
+		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: wait, MaxBatch: store.DefaultGroupBatch}), withObserver(rec))
 		var ins []model.NewEvent
 		for i := range 5 {
 			ins = append(ins, model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, i, 0)})
@@ -170,8 +170,30 @@ func TestGroupCommitBounds(t *testing.T) {
 		}
 	})
 
+	t.Run("OKZeroWaitNeverWaits", func(t *testing.T) {
+		// MaxWait 0 is no wait, as --group-commit-wait 0 is: after a batch
+		// of 5 a lone caller is committed without waiting for company.
+		rec := &batchRecorder{}
+		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: 0, MaxBatch: store.DefaultGroupBatch}), withObserver(rec))
+		var ins []model.NewEvent
+		for i := range 5 {
+			ins = append(ins, model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, i, 0)})
+		}
+		inOneBatch(t, f.s, ins[0], ins)
+		w := newWindow(f.s)
+		if r := await(t, registerAsync(t.Context(), f.s, ins[0])); r.err != nil {
+			t.Fatal(r.err)
+		}
+		if n := len(w.waits); n != 0 {
+			t.Fatalf("MaxWait 0: the committer waited %d times for company", n)
+		}
+		if got := rec.Sizes(); !slices.Equal(got, []int{1, 5, 1}) {
+			t.Fatalf("batches %v, want [1 5 1]", got)
+		}
+	})
+
 	t.Run("ErrOptions", func(t *testing.T) {
-		for _, o := range []store.GroupCommitOptions{{MaxBatch: -1}, {MaxBatch: model.MaxBatch + 1}, {MaxWait: 2 * time.Second}} {
+		for _, o := range []store.GroupCommitOptions{{MaxBatch: -1}, {MaxBatch: 0}, {MaxBatch: model.MaxBatch + 1}, {MaxWait: 2 * time.Second, MaxBatch: store.DefaultGroupBatch}, {MaxWait: -time.Millisecond, MaxBatch: store.DefaultGroupBatch}} {
 			if _, err := openAt(t, tempPath(t), withGroupCommit(o)); err == nil {
 				t.Errorf("%+v: opened", o)
 			}
@@ -207,7 +229,7 @@ func TestGroupCommitCancel(t *testing.T) {
 		// A caller taken into a batch that is still gathering, whose ctx
 		// ends before the batch starts, gets ctx.Err() and writes nothing;
 		// its neighbour in the batch commits.
-		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: 300 * time.Millisecond}))
+		f := newFixture(t, withGroupCommit(store.GroupCommitOptions{MaxWait: 300 * time.Millisecond, MaxBatch: store.DefaultGroupBatch}))
 		var ins []model.NewEvent
 		for i := range 5 {
 			ins = append(ins, model.NewEvent{EventTypeID: f.et2.ID, CaregiverID: f.cg2.ID, OccurredAt: utc(2024, 6, 1, i, 0)})

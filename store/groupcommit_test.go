@@ -40,7 +40,7 @@ func (r *batchRecorder) Sizes() []int {
 
 // withGroupCommit sets the group commit bounds of a store.
 func withGroupCommit(o store.GroupCommitOptions) func(*store.Options) {
-	return func(opt *store.Options) { opt.GroupCommit = o }
+	return func(opt *store.Options) { opt.GroupCommit = &o }
 }
 
 // withObserver sets the observer of a store.
@@ -145,7 +145,7 @@ func TestRegisterEvent(t *testing.T) {
 	for _, mode := range []struct {
 		name string
 		gc   store.GroupCommitOptions
-	}{{"GroupCommit", store.GroupCommitOptions{}}, {"OwnTransaction", store.GroupCommitOptions{MaxBatch: 1}}} {
+	}{{"GroupCommit", store.GroupCommitOptions{MaxWait: store.DefaultGroupWait, MaxBatch: store.DefaultGroupBatch}}, {"OwnTransaction", store.GroupCommitOptions{MaxBatch: 1}}} {
 		t.Run(mode.name, func(t *testing.T) {
 			f := newFixture(t, withGroupCommit(mode.gc))
 			at := utc(2024, 6, 1, 10, 30)
@@ -273,7 +273,7 @@ func TestGroupCommitBatch(t *testing.T) {
 
 	t.Run("OKBurstSplitAtMaxBatch", func(t *testing.T) {
 		rec := &batchRecorder{}
-		f := newFixture(t, withObserver(rec), withGroupCommit(store.GroupCommitOptions{MaxBatch: 4}))
+		f := newFixture(t, withObserver(rec), withGroupCommit(store.GroupCommitOptions{MaxWait: store.DefaultGroupWait, MaxBatch: 4}))
 		var ins []model.NewEvent
 		for i := range 10 {
 			ins = append(ins, model.NewEvent{EventTypeID: f.et1.ID, CaregiverID: f.cg1.ID, OccurredAt: utc(2024, 6, 1, i, 0)})

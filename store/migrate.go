@@ -21,7 +21,7 @@ import (
 func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
 	if fsys == nil {
 		var err error
-		if s.isPostgres() {
+		if isPG(s.w) {
 			fsys, err = fs.Sub(migrations.Postgres, "postgres")
 		} else {
 			fsys, err = fs.Sub(migrations.SQLite, "sqlite")

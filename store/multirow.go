@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect"
 )
 
 // multiRow is a multi-row statement with bound values: head, then rows of
@@ -122,6 +121,3 @@ func insertEvents(ctx context.Context, tx bun.Tx, rows []eventRow) error {
 		return args
 	})
 }
-
-// isPG reports whether db is PostgreSQL.
-func isPG(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/store/storetest"
 )
 
@@ -34,7 +35,7 @@ func TestOpen(t *testing.T) {
 		if got, err := s.FindCaregiverByID(t.Context(), c.ID); err != nil || got.Name != "Anna" {
 			t.Fatalf("data did not survive: %v, %v", got, err)
 		}
-		if err := s.Ping(t.Context()); err != nil {
+		if err := store.Ping(t.Context(), s); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -40,12 +40,12 @@ func Redact(db string) string {
 	return u.Redacted()
 }
 
-// DefaultPostgresConns is the least pool size on PostgreSQL when
-// Options.MaxConns is 0, which means max(DefaultPostgresConns, 2*NumCPU):
+// defaultPostgresConns is the least pool size on PostgreSQL when
+// Options.MaxConns is 0, which means max(defaultPostgresConns, 2*NumCPU):
 // enough to keep a server's handlers busy while each transaction waits on
 // the network, small enough that several servers share one PostgreSQL's
 // max_connections (default 100).
-const DefaultPostgresConns = 16
+const defaultPostgresConns = 16
 
 // postgresLockID is the advisory lock that serializes migrations and the
 // meta check when several servers start on one database at once. It is
@@ -56,13 +56,13 @@ const postgresLockID = 0x7265696d62757273
 // single-writer limit, and correctness under concurrent writers comes from
 // row locks, conditional updates and upserts with increments, with the
 // transaction helper retrying serialization failures and deadlocks.
-func (s *Store) openPostgres(ctx context.Context, opt Options, gco GroupCommitOptions) (*Store, error) {
-	if m, err := synchronousMode(opt.Synchronous); err != nil || m != "FULL" {
+func (s *Store) openPostgres(ctx context.Context, opt Options, c checkedOptions) (*Store, error) {
+	if c.synchronous != "FULL" {
 		return nil, fmt.Errorf("store: synchronous %q is a SQLite setting; on PostgreSQL, durability is the server's synchronous_commit (keep it on)", opt.Synchronous)
 	}
 	conns := opt.MaxConns
 	if conns <= 0 {
-		conns = max(DefaultPostgresConns, 2*runtime.NumCPU())
+		conns = max(defaultPostgresConns, 2*runtime.NumCPU())
 	}
 	conns = max(conns, 2) // setUpPostgres holds one connection while it works on another
 	dsn, err := postgresDSN(opt.Path)
@@ -96,8 +96,8 @@ func (s *Store) openPostgres(ctx context.Context, opt Options, gco GroupCommitOp
 	// Group commit pays on PostgreSQL too: a batch shares one commit and
 	// one upsert per rollup row, which concurrent single transactions would
 	// otherwise take in turn.
-	if gco.MaxBatch > 1 {
-		s.gc = newGroupCommitter(s, gco)
+	if c.groupCommit.MaxBatch > 1 {
+		s.gc = newGroupCommitter(s, c.groupCommit)
 	}
 	return s, nil
 }
@@ -145,12 +145,14 @@ func postgresDSN(db string) (string, error) {
 	return u.String(), nil
 }
 
-// isPostgres reports whether the store runs on PostgreSQL.
-func (s *Store) isPostgres() bool { return s.w.Dialect().Name() == dialect.PG }
+// isPG reports whether db, a store's connection or a transaction on it,
+// is PostgreSQL: the one test of the dialect, for the few places where the
+// two databases need different SQL or settings.
+func isPG(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
 
 // Dialect names the database the store runs on: "sqlite" or "postgres".
 func (s *Store) Dialect() string {
-	if s.isPostgres() {
+	if isPG(s.w) {
 		return "postgres"
 	}
 	return "sqlite"
@@ -161,7 +163,7 @@ func (s *Store) Dialect() string {
 // writes. SQLite has no row locks and needs none: its one writer connection
 // serializes write transactions.
 func (s *Store) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
-	if s.isPostgres() {
+	if isPG(s.w) {
 		return q.For("UPDATE")
 	}
 	return q
@@ -174,7 +176,7 @@ func (s *Store) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
 // recount and rollups) ask for REPEATABLE READ, which for a read-only
 // transaction never fails with a serialization error.
 func (s *Store) readTx() *sql.TxOptions {
-	if s.isPostgres() {
+	if isPG(s.w) {
 		return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 	}
 	return &sql.TxOptions{ReadOnly: true}
@@ -186,7 +188,7 @@ func (s *Store) readTx() *sql.TxOptions {
 // then sees the first one's token. SQLite's one writer already serializes
 // them.
 func (s *Store) lockSetup(ctx context.Context, tx bun.Tx) error {
-	if !s.isPostgres() {
+	if !isPG(s.w) {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(postgresLockID)); err != nil {

@@ -30,25 +30,28 @@ func (s *Store) RegisterEvents(ctx context.Context, by model.Principal, ins []mo
 		return nil, model.Invalid("", "at most %d events per call, got %d", model.MaxBatch, len(ins))
 	}
 	now := s.Now()
-	var errs model.Errors
-	bad := make(map[int]bool)
+	items := make([]regItem, len(ins))
 	for i := range ins {
-		if err := ins[i].Normalize(now); err != nil {
-			errs = appendAt(errs, i, err)
-			bad[i] = true
+		it := &items[i]
+		it.by, it.now, it.in, it.at = by, now, ins[i], fmt.Sprintf("[%d]", i)
+		if err := it.in.Normalize(now); err != nil {
+			it.bad = appendAt(nil, i, err)
 		}
 	}
-	var out []model.Event
 	var inserted int
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		out, inserted, err = s.registerEvents(ctx, tx, by, now, ins, errs, bad)
+		inserted, err = s.register(ctx, tx, items, false)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.obs.EventsRegistered(inserted)
+	out := make([]model.Event, len(items))
+	for i := range items {
+		out[i] = items[i].ev
+	}
 	return out, nil
 }
 
@@ -69,79 +72,183 @@ func appendAt(errs model.Errors, i int, err error) model.Errors {
 	return errs
 }
 
-// registerEvents checks the inputs against the database and inserts them.
-// errs holds the errors already found in items marked bad, which are not
-// checked again; all errors are reported together.
-func (s *Store) registerEvents(ctx context.Context, tx bun.Tx, by model.Principal, now time.Time, ins []model.NewEvent, errs model.Errors, bad map[int]bool) ([]model.Event, int, error) {
+// regItem is one registration on its way through register: an item of a
+// RegisterEvents batch, or one RegisterEvent call of a group commit.
+type regItem struct {
+	by  model.Principal
+	now time.Time      // the store clock at the call: registeredAt
+	in  model.NewEvent // normalized, unless bad
+	at  string         // the prefix of its error fields: "[3]" in a batch, "" alone
+	bad model.Errors   // found before the transaction (Normalize): not checked again
+
+	// Set by register, afresh at each attempt of the transaction.
+	ev   model.Event
+	errs model.Errors
+	row  int // index of its row among the inserted ones, or -1
+	same int // the earlier item with the same key and payload, whose event it gets, or -1
+}
+
+// register is the one registration path, run inside tx: it checks items
+// against the database (one query per kind however many there are),
+// resolves idempotency keys in item order (a key already used, in the
+// database or by an earlier item, gives that event with the same payload
+// and EConflict with another), inserts the good items with multi-row
+// INSERTs and updates the rollups once. It returns how many events it
+// inserted.
+//
+// alone chooses how a bad item fails. False (RegisterEvents): all or
+// nothing, so every item's error is returned together and nothing is
+// written. True (group commit): each item fails alone, with its own error
+// in errs, and its neighbours are written.
+func (s *Store) register(ctx context.Context, tx bun.Tx, items []regItem, alone bool) (int, error) {
+	ins := make([]model.NewEvent, len(items))
+	for i := range items {
+		it := &items[i]
+		ins[i] = it.in
+		// A retried transaction (PostgreSQL: runTx) starts afresh.
+		it.ev, it.errs, it.row, it.same = model.Event{}, nil, -1, -1
+	}
 	rf, err := loadRefs(ctx, tx, ins)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	out := make([]model.Event, len(ins))
-	var rows []eventRow
-	var rowIdx []int               // out index of each row
-	batchKey := map[ownedKey]int{} // key -> index in ins of its first use in this batch
-	for i, in := range ins {
-		if bad[i] {
+	rows, owners := s.plan(rf, items)
+	if !alone {
+		if errs := itemErrors(items); errs != nil {
+			return 0, errs
+		}
+	}
+	kept, err := s.insert(ctx, tx, items, rows, owners, alone)
+	if err != nil {
+		return 0, err
+	}
+	d, err := registerDeltas(kept)
+	if err != nil {
+		return 0, err
+	}
+	if err := applyRollups(ctx, tx, d); err != nil {
+		return 0, err
+	}
+	for i := range items {
+		it := &items[i]
+		if it.row >= 0 {
+			it.ev = rows[it.row].model()
+		}
+		if it.same >= 0 { // an earlier item, answered by now
+			it.ev, it.errs = items[it.same].ev, items[it.same].errs
+		}
+	}
+	return len(kept), nil
+}
+
+// plan checks every item not already bad and returns the rows to insert
+// with the index of each row's item.
+func (s *Store) plan(rf *refs, items []regItem) (rows []eventRow, owners []int) {
+	first := map[ownedKey]int{} // key -> the item that inserts it
+	for i := range items {
+		it := &items[i]
+		if it.bad != nil {
 			continue
 		}
-		at := fmt.Sprintf("[%d]", i)
-		if in.IdempotencyKey != nil {
-			key := keyOf(in)
+		if it.in.IdempotencyKey != nil {
+			key := keyOf(it.in)
 			if e, ok := rf.prior[key]; ok {
-				if !e.SamePayload(in) {
-					errs = append(errs, conflictKey(at, key.key))
-				} else {
-					out[i] = e
+				replay(it, e, true)
+				continue
+			}
+			if j, ok := first[key]; ok {
+				if replay(it, rows[items[j].row].model(), false) {
+					it.same = j
 				}
 				continue
 			}
-			if j, ok := batchKey[key]; ok {
-				if !samePayload(ins[j], in) {
-					errs = append(errs, conflictKey(at, key.key))
-				}
-				continue // filled from item j after insert
-			}
-			batchKey[key] = i
 		}
-		row, bad := s.checkEvent(rf, by, now, in, at)
-		if bad != nil {
-			errs = append(errs, bad...)
+		row, errs := s.checkEvent(rf, it.by, it.now, it.in, it.at)
+		if errs != nil {
+			it.errs = errs
 			continue
 		}
-		rows = append(rows, row)
-		rowIdx = append(rowIdx, i)
-	}
-	if len(errs) > 0 {
-		sort.SliceStable(errs, func(a, b int) bool { return itemIndex(errs[a].Field) < itemIndex(errs[b].Field) })
-		return nil, 0, errs
-	}
-	if err := insertEvents(ctx, tx, rows); err != nil {
-		if isUnique(err) {
-			// A concurrent transaction (PostgreSQL) committed one of these
-			// keys after we looked: run the whole transaction again, which
-			// finds the winner's event and returns it (same payload) or
-			// EConflict (another payload).
-			return nil, 0, retryError{model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")}
+		it.row = len(rows)
+		rows, owners = append(rows, row), append(owners, i)
+		if it.in.IdempotencyKey != nil {
+			first[keyOf(it.in)] = i
 		}
-		return nil, 0, fmt.Errorf("store: insert events: %w", err)
 	}
-	d, err := registerDeltas(rows)
+	return rows, owners
+}
+
+// replay answers an item whose key already holds e: the same payload is a
+// replay, which gets e when take is set, and another payload is EConflict.
+// It reports whether the payloads matched.
+func replay(it *regItem, e model.Event, take bool) bool {
+	if !e.SamePayload(it.in) {
+		it.errs = model.Errors{conflictKey(it.at, *it.in.IdempotencyKey)}
+		return false
+	}
+	if take {
+		it.ev = e
+	}
+	return true
+}
+
+// itemErrors returns every item's errors, by item index, or nil.
+func itemErrors(items []regItem) error {
+	var errs model.Errors
+	for i := range items {
+		errs = append(append(errs, items[i].bad...), items[i].errs...)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(errs, func(a, b int) bool { return itemIndex(errs[a].Field) < itemIndex(errs[b].Field) })
+	return errs
+}
+
+// insert inserts rows, filling their ids, and returns those inserted. The
+// keys were checked in this transaction, so a unique violation means a
+// concurrent transaction (PostgreSQL) committed one of them since. All or
+// nothing, the whole transaction then runs again, which finds the
+// winner's event and returns it (same payload) or EConflict (another
+// payload). Alone, only the colliding items are answered so (insertRows)
+// and their rows left out.
+func (s *Store) insert(ctx context.Context, tx bun.Tx, items []regItem, rows []eventRow, owners []int, alone bool) ([]eventRow, error) {
+	if !alone {
+		if err := insertEvents(ctx, tx, rows); err != nil {
+			if isUnique(err) {
+				return nil, retryError{model.Errorf(model.EConflict, "an idempotency key was used concurrently; retry")}
+			}
+			return nil, fmt.Errorf("store: insert events: %w", err)
+		}
+		return rows, nil
+	}
+	collided, err := insertRows(ctx, tx, rows)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	if err := applyRollups(ctx, tx, d); err != nil {
-		return nil, 0, err
+	// PostgreSQL makes the loser's insert wait for the winner's commit, so
+	// this statement sees the winner's event.
+	winners, err := collidedKeys(ctx, tx, rows, collided)
+	if err != nil {
+		return nil, err
 	}
-	for k, i := range rowIdx {
-		out[i] = rows[k].model()
+	if len(collided) == 0 {
+		return rows, nil
 	}
-	for i, in := range ins {
-		if in.IdempotencyKey != nil && out[i].ID == 0 {
-			out[i] = out[batchKey[keyOf(in)]]
+	kept := rows[:0:0]
+	for i, row := range rows {
+		if !collided[i] {
+			kept = append(kept, row)
+			continue
+		}
+		it := &items[owners[i]]
+		it.row = -1
+		if e, ok := winners[keyOf(it.in)]; ok {
+			replay(it, e, true)
+		} else {
+			it.errs = model.Errors{conflictKey(it.at, *row.IdempotencyKey)}
 		}
 	}
-	return out, len(rows), nil
+	return kept, nil
 }
 
 // refs is what checking a batch of inputs needs from the database, read
@@ -235,11 +342,6 @@ func registerDeltas(rows []eventRow) (rollupDeltas, error) {
 		}
 	}
 	return d, nil
-}
-
-// samePayload reports whether two inputs would register the same event.
-func samePayload(a, b model.NewEvent) bool {
-	return a.EventTypeID == b.EventTypeID && a.CaregiverID == b.CaregiverID && a.OccurredAt.Equal(b.OccurredAt)
 }
 
 // fieldAt joins an item prefix and a field name: "[3]" and "occurredAt"

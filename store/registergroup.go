@@ -8,101 +8,21 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// commitGroup registers the batch's events in one transaction: the inputs
-// are checked together (one query per kind), the good ones inserted with
-// multi-row INSERTs and the rollups updated once. A request that fails its
-// checks gets its own error and writes nothing. Idempotency keys behave as
-// across separate calls in batch order: a key already used, in the
-// database or earlier in the batch, gives the same event with the same
-// payload and EConflict with another. If the transaction fails, every
+// commitGroup registers the batch's events in one transaction through
+// register, each request failing alone: a request that fails its checks
+// gets its own error and writes nothing, and idempotency keys behave as
+// across separate calls in batch order. If the transaction fails, every
 // request gets its error.
 func (s *Store) commitGroup(ctx context.Context, batch []*registerReq) {
+	items := make([]regItem, len(batch))
+	for i, r := range batch {
+		items[i] = regItem{by: r.by, now: r.now, in: r.in}
+	}
 	var inserted int
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		ins := make([]model.NewEvent, len(batch))
-		for i, r := range batch {
-			ins[i] = r.in
-			// A retried transaction (PostgreSQL: runTx) starts afresh.
-			r.ev, r.err, r.row, r.same = model.Event{}, nil, -1, nil
-		}
-		rf, err := loadRefs(ctx, tx, ins)
-		if err != nil {
-			return err
-		}
-		var rows []eventRow
-		var owners []*registerReq               // the request of each row
-		firstKey := map[ownedKey]*registerReq{} // key -> the batch's request that inserts it
-		for _, r := range batch {
-			if r.in.IdempotencyKey != nil {
-				key := keyOf(r.in)
-				if e, ok := rf.prior[key]; ok {
-					if e.SamePayload(r.in) {
-						r.ev = e
-					} else {
-						r.err = model.Errors{conflictKey("", key.key)}
-					}
-					continue
-				}
-				if f, ok := firstKey[key]; ok {
-					if samePayload(f.in, r.in) {
-						r.same = f
-					} else {
-						r.err = model.Errors{conflictKey("", key.key)}
-					}
-					continue
-				}
-			}
-			row, errs := s.checkEvent(rf, r.by, r.now, r.in, "")
-			if errs != nil {
-				r.err = errs
-				continue
-			}
-			r.row = len(rows)
-			rows, owners = append(rows, row), append(owners, r)
-			if r.in.IdempotencyKey != nil {
-				firstKey[keyOf(r.in)] = r
-			}
-		}
-		collided, err := insertRows(ctx, tx, rows)
-		if err != nil {
-			return err
-		}
-		// A collision means a concurrent transaction committed the key
-		// (PostgreSQL makes the loser's insert wait for the winner's
-		// commit), so this statement sees the winner's event: the same
-		// payload gets it, like any replay; another payload is EConflict.
-		winners, err := collidedKeys(ctx, tx, rows, collided)
-		if err != nil {
-			return err
-		}
-		kept := rows[:0:0]
-		for i, row := range rows {
-			if collided[i] {
-				r := owners[i]
-				r.row = -1
-				if e, ok := winners[keyOf(r.in)]; ok && e.SamePayload(r.in) {
-					r.ev = e
-				} else {
-					r.err = model.Errors{conflictKey("", *row.IdempotencyKey)}
-				}
-				continue
-			}
-			kept = append(kept, row)
-		}
-		inserted = len(kept)
-		d, err := registerDeltas(kept)
-		if err != nil {
-			return err
-		}
-		if err := applyRollups(ctx, tx, d); err != nil {
-			return err
-		}
-		for _, r := range owners {
-			if r.row >= 0 {
-				r.ev = rows[r.row].model()
-			}
-		}
-		return nil
+		var err error
+		inserted, err = s.register(ctx, tx, items, true)
+		return err
 	})
 	if err != nil && len(batch) > 1 && model.IsOverflow(err) {
 		// One request took a monthly sum past the range of Money: commit
@@ -114,16 +34,15 @@ func (s *Store) commitGroup(ctx context.Context, batch []*registerReq) {
 		}
 		return
 	}
-	if err != nil {
-		for _, r := range batch {
+	for i, r := range batch {
+		if err != nil {
 			r.ev, r.err = model.Event{}, err
+		} else {
+			r.ev, r.err = items[i].ev, items[i].errs.Err()
 		}
-		return
 	}
-	for _, r := range batch {
-		if r.same != nil {
-			r.ev, r.err = r.same.ev, r.same.err
-		}
+	if err != nil {
+		return
 	}
 	if inserted > 0 {
 		s.obs.EventsRegistered(inserted)

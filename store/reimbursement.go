@@ -230,33 +230,6 @@ func markReimbursed(ctx context.Context, tx bun.Tx, p reimbursementRow, sel func
 	return n, nil
 }
 
-// checkCaregivers returns EInvalid naming every id that is not a caregiver.
-func checkCaregivers(ctx context.Context, db bun.IDB, ids []int64) error {
-	missing, err := missingIDs(ctx, db, "caregivers", ids)
-	if err != nil {
-		return err
-	}
-	if len(missing) > 0 {
-		return model.Invalid("caregiverIds", "unknown caregiver ids: %s", joinIDs(missing))
-	}
-	return nil
-}
-
-func joinIDs(ids []int64) string {
-	const show = 20
-	s := ""
-	for i, id := range ids {
-		if i == show {
-			return s + fmt.Sprintf(" and %d more", len(ids)-show)
-		}
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprint(id)
-	}
-	return s
-}
-
 // FindReimbursementsByIDs returns the reimbursements that exist among ids, in
 // any order.
 func (s *Store) FindReimbursementsByIDs(ctx context.Context, ids []int64) ([]model.Reimbursement, error) {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -43,17 +42,18 @@ type Options struct {
 	// max(4, NumCPU).
 	ReadConns int
 	// MaxConns is the size of the one PostgreSQL pool; 0 means
-	// max(DefaultPostgresConns, 2*NumCPU).
+	// max(16, 2*NumCPU). It is checked (not negative)
+	// on SQLite too, where it is ignored.
 	MaxConns int
 	// Hooks are added to both connections (e.g. to count queries in tests).
 	Hooks []bun.QueryHook
 	// Observer is told about committed writes; nil means nobody.
 	Observer Observer
 	// MaxBackdate is how old an event a CAREGIVER token may register
-	// (model.CheckBackdate); 0 means model.DefaultMaxBackdate. It lives here,
-	// not in the GraphQL layer, because the store owns the clock and reports
-	// it with every other bad item of a batch.
-	MaxBackdate time.Duration
+	// (model.CheckBackdate), positive; nil means model.DefaultMaxBackdate.
+	// It lives here, not in the GraphQL layer, because the store owns the
+	// clock and reports it with every other bad item of a batch.
+	MaxBackdate *time.Duration
 	// Synchronous is SQLite's synchronous setting for the writer: "FULL"
 	// (the default: every commit is fsynced, so an acknowledged write
 	// survives power loss) or "NORMAL" (in WAL mode the last commits before
@@ -62,8 +62,8 @@ type Options struct {
 	// FULL: its durability is the server's synchronous_commit.
 	Synchronous string
 	// GroupCommit tunes how concurrent RegisterEvent calls share
-	// transactions; the zero value gives the defaults.
-	GroupCommit GroupCommitOptions
+	// transactions; nil gives the defaults.
+	GroupCommit *GroupCommitOptions
 
 	// migrations replaces the embedded migrations of the dialect (a
 	// directory of *.up.sql files), for tests that break one; nil means
@@ -101,42 +101,20 @@ type Store struct {
 // migrations and takes the recorded time zone and currency, refusing
 // options that differ from them.
 func Open(ctx context.Context, opt Options) (*Store, error) {
-	if opt.Now == nil {
-		opt.Now = time.Now
-	}
-	if opt.ReadConns <= 0 {
-		opt.ReadConns = max(4, runtime.NumCPU())
-	}
-	if opt.Path == "" {
-		return nil, errors.New("store: no database path")
-	}
-	if opt.Observer == nil {
-		opt.Observer = nopObserver{}
-	}
-	if opt.MaxBackdate < 0 {
-		return nil, fmt.Errorf("store: negative MaxBackdate %s", opt.MaxBackdate)
-	}
-	if opt.MaxBackdate == 0 {
-		opt.MaxBackdate = model.DefaultMaxBackdate
-	}
-	syncMode, err := synchronousMode(opt.Synchronous)
+	opt, c, err := opt.checked()
 	if err != nil {
 		return nil, err
 	}
-	gco, err := opt.GroupCommit.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer, maxBackdate: opt.MaxBackdate}
+	s := &Store{loc: opt.TimeZone, currency: opt.Currency, now: opt.Now, obs: opt.Observer, maxBackdate: c.maxBackdate}
 	if IsPostgres(opt.Path) {
-		return s.openPostgres(ctx, opt, gco)
+		return s.openPostgres(ctx, opt, c)
 	}
 	if opt.MustExist {
 		if err := mustExist(opt.Path); err != nil {
 			return nil, err
 		}
 	}
-	if s.w, err = openSQLite(opt.Path, false, 1, syncMode, opt.Hooks); err != nil {
+	if s.w, err = openSQLite(opt.Path, false, 1, c.synchronous, opt.Hooks); err != nil {
 		return nil, err
 	}
 	s.w.AddQueryHook(boundsInvalidator{&s.bounds})
@@ -153,34 +131,20 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.w.Close()
 		return nil, err
 	}
-	if s.r, err = openSQLite(opt.Path, true, opt.ReadConns, syncMode, opt.Hooks); err != nil {
+	if s.r, err = openSQLite(opt.Path, true, opt.ReadConns, c.synchronous, opt.Hooks); err != nil {
 		s.w.Close()
 		return nil, err
 	}
-	if s.ckpt, err = startCheckpointer(opt.Path, syncMode, s.obs); err != nil {
+	if s.ckpt, err = startCheckpointer(opt.Path, c.synchronous, s.obs); err != nil {
 		s.r.Close()
 		s.w.Close()
 		return nil, err
 	}
 	s.w.AddQueryHook(checkpointHook{s.ckpt})
-	if gco.MaxBatch > 1 {
-		s.gc = newGroupCommitter(s, gco)
+	if c.groupCommit.MaxBatch > 1 {
+		s.gc = newGroupCommitter(s, c.groupCommit)
 	}
 	return s, nil
-}
-
-// synchronousMode validates Options.Synchronous. Only FULL and NORMAL are
-// offered: OFF can corrupt the database on power loss, and EXTRA adds
-// nothing over FULL in WAL mode.
-func synchronousMode(v string) (string, error) {
-	switch m := strings.ToUpper(strings.TrimSpace(v)); m {
-	case "":
-		return "FULL", nil
-	case "FULL", "NORMAL":
-		return m, nil
-	default:
-		return "", fmt.Errorf("store: synchronous %q: expected FULL or NORMAL", v)
-	}
 }
 
 // Page cache sizes in KiB: the one writer connection, and each reader.
@@ -258,7 +222,7 @@ func (s *Store) Close() error {
 // it: "FULL" or "NORMAL"; on PostgreSQL, the server's synchronous_commit
 // (e.g. "on").
 func (s *Store) Synchronous(ctx context.Context) (string, error) {
-	if s.isPostgres() {
+	if isPG(s.w) {
 		return s.postgresSynchronous(ctx)
 	}
 	var n int
@@ -284,8 +248,8 @@ func (s *Store) Currency() string { return s.currency }
 // Now returns the store's clock reading.
 func (s *Store) Now() time.Time { return s.now().UTC().Truncate(model.Precision) }
 
-// Ping checks that the readers' database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+// ping checks that the readers' database answers.
+func (s *Store) ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // Ready checks that both connections answer and every migration is applied.
 func (s *Store) Ready(ctx context.Context) error {

@@ -178,7 +178,7 @@ const tokenLookup = "SELECT id, name, role, caregiver_id, revoked_at FROM tokens
 // max_prepared_statements (docs/SCALING.md).
 func (s *Store) lookupToken(ctx context.Context, hash string, row *tokenRow) error {
 	var r *sql.Row
-	if s.isPostgres() {
+	if isPG(s.w) {
 		r = s.r.DB.QueryRowContext(ctx, strings.Replace(tokenLookup, "?", "$1", 1), hash)
 	} else {
 		st, err := s.authStmt(ctx)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
 
@@ -132,15 +131,12 @@ func (f *dbFlags) open(ctx context.Context, opts ...func(*store.Options)) (*stor
 	if err != nil {
 		return nil, err
 	}
-	if f.maxConns < 0 {
-		return nil, fmt.Errorf("--db-max-conns %d: must not be negative", f.maxConns)
-	}
 	opt := store.Options{Path: f.db, TimeZone: loc, Currency: cur, MaxConns: f.maxConns, MustExist: f.mustExist}
 	for _, o := range opts {
 		o(&opt)
 	}
 	s, err := store.Open(ctx, opt)
-	return s, noDatabase(err)
+	return s, noDatabase(flagError(err))
 }
 
 // noDatabase adds the remedy to a missing database file.
@@ -169,29 +165,35 @@ func (f *writeFlags) register(fs *flag.FlagSet, groupCommit bool) {
 	}
 }
 
-// options checks the flags and returns them as a store option.
-func (f *writeFlags) options() (func(*store.Options), error) {
-	mode := strings.ToUpper(f.synchronous)
-	if mode != "FULL" && mode != "NORMAL" {
-		return nil, fmt.Errorf("--synchronous %q: expected FULL or NORMAL", f.synchronous)
-	}
-	if !f.groupCommit {
-		return func(o *store.Options) { o.Synchronous = mode }, nil
-	}
-	if f.groupWait < 0 || f.groupWait > time.Second {
-		return nil, fmt.Errorf("--group-commit-wait %s: expected 0 to 1s", f.groupWait)
-	}
-	if f.groupBatch < 1 || f.groupBatch > model.MaxBatch {
-		return nil, fmt.Errorf("--group-commit-batch %d: expected 1 to %d", f.groupBatch, model.MaxBatch)
-	}
-	gc := store.GroupCommitOptions{MaxWait: f.groupWait, MaxBatch: f.groupBatch}
-	if gc.MaxWait == 0 {
-		gc.MaxWait = -1 // the flag's 0 is "never wait"; the option's 0 is the default
-	}
+// options returns the flags as a store option; Open checks them.
+func (f *writeFlags) options() func(*store.Options) {
 	return func(o *store.Options) {
-		o.Synchronous = mode
-		o.GroupCommit = gc
-	}, nil
+		o.Synchronous = f.synchronous
+		if f.groupCommit {
+			o.GroupCommit = &store.GroupCommitOptions{MaxWait: f.groupWait, MaxBatch: f.groupBatch}
+		}
+	}
+}
+
+// optionFlags name the flag that sets each store option, for Open's
+// refusals (store.OptionError).
+var optionFlags = map[string]string{
+	"Synchronous":          "synchronous",
+	"GroupCommit.MaxWait":  "group-commit-wait",
+	"GroupCommit.MaxBatch": "group-commit-batch",
+	"MaxConns":             "db-max-conns",
+	"MaxBackdate":          "max-backdate",
+}
+
+// flagError names the flag of an option that Open refused.
+func flagError(err error) error {
+	var oe *store.OptionError
+	if errors.As(err, &oe) {
+		if name, ok := optionFlags[oe.Option]; ok {
+			return fmt.Errorf("--%s %s: %s", name, oe.Value, oe.Want)
+		}
+	}
+	return err
 }
 
 // parse parses flags, then fills every flag not given on the command line

@@ -42,11 +42,7 @@ func seedCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if *events < 0 || *caregivers < 1 || *types < 1 || *reimbursed < 0 || *reimbursed > 1 {
 		return fmt.Errorf("seed: need --events >= 0, --caregivers >= 1, --types >= 1, 0 <= --reimbursed <= 1")
 	}
-	writeOpts, err := wf.options()
-	if err != nil {
-		return err
-	}
-	s, err := f.open(ctx, writeOpts)
+	s, err := f.open(ctx, wf.options())
 	if err != nil {
 		return err
 	}

@@ -47,13 +47,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	if *maxBackdate <= 0 {
-		return fmt.Errorf("--max-backdate %s: must be positive", *maxBackdate)
-	}
-	writeOpts, err := wf.options()
-	if err != nil {
-		return err
-	}
 	// Bind before the database is opened: a run that cannot listen (port
 	// in use, bad --addr) must neither create a new database file nor print
 	// the one-time first token.
@@ -65,7 +58,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := graph.NewMetrics(reg)
-	s, err := f.open(ctx, writeOpts, func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = *maxBackdate })
+	s, err := f.open(ctx, wf.options(), func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = maxBackdate })
 	if err != nil {
 		return err
 	}

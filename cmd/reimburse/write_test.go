@@ -58,6 +58,7 @@ func TestWriteFlags(t *testing.T) {
 		{"ErrWaitLong", []string{"serve", "--addr", "127.0.0.1:0", "--group-commit-wait", "2s"}, "--group-commit-wait"},
 		{"ErrBatchZero", []string{"serve", "--addr", "127.0.0.1:0", "--group-commit-batch", "0"}, "--group-commit-batch"},
 		{"ErrBatchHuge", []string{"serve", "--addr", "127.0.0.1:0", "--group-commit-batch", "10001"}, "--group-commit-batch"},
+		{"ErrMaxConnsNegative", []string{"serve", "--addr", "127.0.0.1:0", "--db-max-conns", "-1"}, "--db-max-conns"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, _, err := runCmd(t, nil, append(tc.args, "--db", sqliteDB(t))...)
@@ -68,6 +69,23 @@ func TestWriteFlags(t *testing.T) {
 				t.Errorf("a refused start printed a token: %q", out)
 			}
 		})
+	}
+
+	// The store checks the values; the messages name the flags as they
+	// always did.
+	for args, want := range map[string]string{
+		"--synchronous OFF":        `--synchronous "OFF": expected FULL or NORMAL`,
+		"--group-commit-wait 2s":   "--group-commit-wait 2s: expected 0 to 1s",
+		"--group-commit-wait -1ms": "--group-commit-wait -1ms: expected 0 to 1s",
+		"--group-commit-batch 0":   "--group-commit-batch 0: expected 1 to 10000",
+		"--db-max-conns -1":        "--db-max-conns -1: must not be negative",
+		"--max-backdate 0":         "--max-backdate 0s: must be positive",
+		"--max-backdate -1h":       "--max-backdate -1h0m0s: must be positive",
+	} {
+		_, _, err := runCmd(t, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", sqliteDB(t)}, strings.Fields(args)...)...)
+		if err == nil || err.Error() != want {
+			t.Errorf("%s: err = %v, want %q", args, err, want)
+		}
 	}
 
 	t.Run("OKSeedNormal", func(t *testing.T) {

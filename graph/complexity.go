@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"slices"
 	"time"
 
@@ -191,7 +192,7 @@ func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.Operati
 			bounds = &b
 		}
 		from, to, ids, one := reportCostArgs(root.ArgumentMap(vars))
-		if p, ok := ctx.Value(principalKey{}).(model.Principal); ok {
+		if p, ok := reqctx.Principal(ctx); ok {
 			if id, scoped := p.Own(); scoped {
 				ids, one = 1, &id
 			}

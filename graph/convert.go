@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -27,7 +28,7 @@ func (r *Resolver) eventConnection(ctx context.Context, f model.EventFilter, fir
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}
-	who := principalFrom(ctx)
+	who := reqctx.MustPrincipal(ctx)
 	evs, more, err := r.Store.FindEvents(ctx, scopeEvents(who, f), p)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,7 +28,7 @@ func NewMonthlyCSV(cfg Options) http.Handler {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := csvQuery(r)
 		if err == nil {
-			q.CaregiverIDs, err = scopeReport(principalFrom(r.Context()), q.CaregiverIDs)
+			q.CaregiverIDs, err = scopeReport(reqctx.MustPrincipal(r.Context()), q.CaregiverIDs)
 		}
 		if err != nil {
 			csvError(cfg, w, r, err)
@@ -166,14 +167,14 @@ func csvSafe(s string) string {
 func csvError(cfg Options, w http.ResponseWriter, r *http.Request, err error) {
 	var me *model.Error
 	if !errors.As(err, &me) || me.Code == model.EInternal {
-		id := RequestID(r.Context())
+		id := reqctx.RequestID(r.Context())
 		cfg.Logger.ErrorContext(r.Context(), "internal error", "request_id", id, "err", err)
-		infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeInternalError })
+		reqctx.SetCode(r.Context(), CodeInternalError)
 		writeError(w, http.StatusInternalServerError, internalMessage(r.Context(), id), CodeInternalError, id, "")
 		return
 	}
 	code := wireCode(me.Code)
-	infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = code })
+	reqctx.SetCode(r.Context(), code)
 	status := map[string]int{CodeBadUserInput: http.StatusBadRequest, CodeNotFound: http.StatusNotFound, CodeConflict: http.StatusConflict,
 		CodeForbidden: http.StatusForbidden, CodeUnauthent: http.StatusUnauthorized, CodeRateLimited: http.StatusTooManyRequests}[code]
 	writeError(w, status, me.Message, code, "", me.Field)

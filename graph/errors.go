@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"log/slog"
 	"runtime/debug"
 	"slices"
@@ -106,7 +107,7 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Extensions["code"] = CodeBadUserInput
 			return shorten(gqlErr)
 		}
-		id := RequestID(ctx)
+		id := reqctx.RequestID(ctx)
 		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
 		return &gqlerror.Error{
 			Message:    internalMessage(ctx, id),
@@ -223,7 +224,7 @@ func inputField(ctx context.Context, path ast.Path, given string) string {
 // recoverFunc turns a panic into an INTERNAL_SERVER_ERROR and logs the stack.
 func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		log.ErrorContext(ctx, "panic", "request_id", RequestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		log.ErrorContext(ctx, "panic", "request_id", reqctx.RequestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return fmt.Errorf("panic: %v", p)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"log/slog"
 	"runtime/debug"
 
@@ -99,7 +100,7 @@ func (f *fastReport) InterceptOperation(ctx context.Context, next graphql.Operat
 	}
 	root, err := compile(op, op.Operation.SelectionSet, f.query)
 	if err != nil {
-		infoFrom(ctx).set(func(ri *requestInfo) { ri.fastReport = "fallback" })
+		reqctx.SetFastReport(ctx, "fallback")
 		return next(ctx)
 	}
 	return next(context.WithValue(ctx, fastOpKey{}, &fastOp{root: root}))
@@ -123,11 +124,11 @@ func (f *fastReport) InterceptResponse(ctx context.Context, next graphql.Respons
 	data, err := f.execute(ctx, op.root)
 	if err != nil {
 		op.state = fastFellBack
-		infoFrom(ctx).set(func(ri *requestInfo) { ri.fastReport = "fallback" })
+		reqctx.SetFastReport(ctx, "fallback")
 		return next(ctx)
 	}
 	op.state = fastServed
-	infoFrom(ctx).set(func(ri *requestInfo) { ri.fastReport = "served" })
+	reqctx.SetFastReport(ctx, "served")
 	return &graphql.Response{Data: data, Errors: graphql.GetErrors(ctx), Extensions: graphql.GetExtensions(ctx)}
 }
 
@@ -135,7 +136,7 @@ func (f *fastReport) InterceptResponse(ctx context.Context, next graphql.Respons
 func (f *fastReport) execute(ctx context.Context, root *plan) (data []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			f.log.ErrorContext(ctx, "fast report panicked; gqlgen answers instead", "request_id", RequestID(ctx),
+			f.log.ErrorContext(ctx, "fast report panicked; gqlgen answers instead", "request_id", reqctx.RequestID(ctx),
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("fast report: panic: %v", p)
 		}

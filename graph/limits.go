@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"io"
 	"log/slog"
 	"net/http"
@@ -111,7 +112,7 @@ func limitBody(max int64, next http.Handler) http.Handler {
 }
 
 func tooLarge(w http.ResponseWriter, r *http.Request, max int64) {
-	infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeBadUserInput })
+	reqctx.SetCode(r.Context(), CodeBadUserInput)
 	writeError(w, http.StatusRequestEntityTooLarge,
 		fmt.Sprintf("request body too large: the limit is %d bytes; send large batches in several requests", max),
 		CodeBadUserInput, "", "")
@@ -163,27 +164,17 @@ func (c *cappedWriter) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
-// timeoutError is the cause of a context cut by the request deadline.
-type timeoutError struct{ limit time.Duration }
-
-func (e *timeoutError) Error() string { return fmt.Sprintf("request deadline of %s exceeded", e.limit) }
-
 // timedOut reports whether ctx was cut by the request deadline, and its
 // length.
 func timedOut(ctx context.Context) (time.Duration, bool) {
-	ctx = writing(ctx) // a mutation field's context has no deadline of its own
-	var te *timeoutError
-	if errors.As(context.Cause(ctx), &te) {
-		return te.limit, true
-	}
-	return 0, false
+	return reqctx.TimedOut(writing(ctx)) // a mutation field's context has no deadline of its own
 }
 
 // withDeadline gives each request a context deadline, so database work
 // (modernc's driver honours cancellation) stops when it passes.
 func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeoutCause(r.Context(), d, &timeoutError{d})
+		ctx, cancel := reqctx.WithDeadline(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -206,9 +197,9 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				panic(p)
 			}
 			ctx := r.Context()
-			id := RequestID(ctx)
+			id := reqctx.RequestID(ctx)
 			log.ErrorContext(ctx, "panic", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			infoFrom(ctx).set(func(ri *requestInfo) { ri.code = CodeInternalError })
+			reqctx.SetCode(ctx, CodeInternalError)
 			if sw.started {
 				panic(http.ErrAbortHandler)
 			}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -121,45 +122,17 @@ func (m *Metrics) label(op string) string {
 	return op
 }
 
-// requestInfo collects what one request did, for its log line and metrics.
-type requestInfo struct {
-	mu        sync.Mutex
-	operation string
-	code      string
-	tokenID   int64
-	// fastReport is "served" when the fast report path answered, "fallback"
-	// when it tried and handed the operation to gqlgen, "" otherwise.
-	fastReport string
-}
-
-func (ri *requestInfo) set(fn func(*requestInfo)) {
-	if ri == nil {
-		return
-	}
-	ri.mu.Lock()
-	defer ri.mu.Unlock()
-	fn(ri)
-}
-
-type requestInfoKey struct{}
-
-func infoFrom(ctx context.Context) *requestInfo {
-	ri, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
-	return ri
-}
-
 // observe logs one line per request (request id, operation, duration,
 // outcome code, token id; never the token) and records its metrics.
 // endpoint names requests that are not GraphQL operations, e.g. "csv".
 func observe(log *slog.Logger, m *Metrics, endpoint string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &requestInfo{code: "OK", operation: endpoint}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri)))
+		ri := reqctx.NewInfo(endpoint)
+		next.ServeHTTP(w, r.WithContext(reqctx.WithInfo(r.Context(), ri)))
 		d := time.Since(start)
-		ri.mu.Lock()
-		op, code, tok, fast := ri.operation, ri.code, ri.tokenID, ri.fastReport
-		ri.mu.Unlock()
+		f := ri.Fields()
+		op, code, tok, fast := f.Operation, f.Code, f.TokenID, f.FastReport
 		if m != nil {
 			l := m.label(op)
 			m.requests.WithLabelValues(l, code).Inc()
@@ -168,7 +141,7 @@ func observe(log *slog.Logger, m *Metrics, endpoint string, next http.Handler) h
 				m.fastReports.WithLabelValues(fast).Inc()
 			}
 		}
-		attrs := []any{"request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path,
+		attrs := []any{"request_id", reqctx.RequestID(r.Context()), "method", r.Method, "path", r.URL.Path,
 			"operation", op, "code", code, "duration_ms", float64(d.Microseconds()) / 1000}
 		if tok != 0 {
 			attrs = append(attrs, "token_id", tok)
@@ -193,7 +166,7 @@ func (opNameRecorder) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationParameters implements graphql.OperationParameterMutator.
 func (opNameRecorder) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
-	infoFrom(ctx).set(func(ri *requestInfo) { ri.operation = p.OperationName })
+	reqctx.InfoFrom(ctx).Update(func(f *reqctx.InfoFields) { f.Operation = p.OperationName })
 	return nil
 }
 
@@ -201,20 +174,20 @@ func (opNameRecorder) MutateOperationParameters(ctx context.Context, p *graphql.
 // GraphQL response, including parse and validation failures.
 func responseObserver(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
-	ri := infoFrom(ctx)
+	ri := reqctx.InfoFrom(ctx)
 	if ri == nil {
 		return resp
 	}
-	ri.set(func(ri *requestInfo) {
+	ri.Update(func(ri *reqctx.InfoFields) {
 		if graphql.HasOperationContext(ctx) {
 			if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
-				ri.operation = oc.Operation.Name
+				ri.Operation = oc.Operation.Name
 			}
 		}
-		if resp != nil && len(resp.Errors) > 0 && ri.code == "OK" {
-			ri.code = CodeInternalError
+		if resp != nil && len(resp.Errors) > 0 && ri.Code == "OK" {
+			ri.Code = CodeInternalError
 			if c, ok := resp.Errors[0].Extensions["code"].(string); ok {
-				ri.code = c
+				ri.Code = c
 			}
 		}
 	})

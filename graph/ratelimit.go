@@ -2,13 +2,13 @@ package graph
 
 import (
 	"fmt"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"math"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/reimburse/reimburse/model"
 	"golang.org/x/time/rate"
 )
 
@@ -89,7 +89,7 @@ func (l *RateLimiter) sweep(now time.Time) {
 // a valid token never reach it.
 func rateLimit(l *RateLimiter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := r.Context().Value(principalKey{}).(model.Principal)
+		p, ok := reqctx.Principal(r.Context())
 		if !ok { // CORS preflight, which carries no token
 			next.ServeHTTP(w, r)
 			return
@@ -104,7 +104,7 @@ func rateLimit(l *RateLimiter, next http.Handler) http.Handler {
 			return
 		}
 		secs := max(1, int(math.Ceil(wait.Seconds())))
-		infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeRateLimited })
+		reqctx.SetCode(r.Context(), CodeRateLimited)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeError(w, http.StatusTooManyRequests,
 			fmt.Sprintf("rate limit exceeded: a token may make %g requests per second, in bursts of up to %d; retry after %d s", float64(l.limit), l.burst, secs),

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"time"
 
 	"github.com/reimburse/reimburse/graph/gqlmodel"
@@ -26,7 +27,7 @@ func (r *Resolver) money(m model.Money) *gqlmodel.Money {
 // handling, and any authorization or row scoping added later, live in this
 // one place. byEventType asks for the per-type breakdown.
 func (r *Resolver) reportFor(ctx context.Context, from, to *time.Time, caregiverIDs []int64, byEventType bool) (*model.Report, error) {
-	ids, err := scopeReport(principalFrom(ctx), caregiverIDs)
+	ids, err := scopeReport(reqctx.MustPrincipal(ctx), caregiverIDs)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -103,14 +103,6 @@ func (cfg Options) wrap(endpoint string, methods []string, h http.Handler) http.
 	return RequestIDMiddleware(h)
 }
 
-type requestIDKey struct{}
-
-// RequestID returns the id of the request ctx belongs to, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
 // RequestIDMiddleware gives every request an id (the client's X-Request-Id
 // when it is short and plain, a random one otherwise), echoed in the response
 // header and carried by internal errors and logs.
@@ -123,7 +115,7 @@ func RequestIDMiddleware(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		next.ServeHTTP(w, r.WithContext(reqctx.WithRequestID(r.Context(), id)))
 	})
 }
 
@@ -139,14 +131,6 @@ func plainID(s string) bool {
 	return true
 }
 
-type principalKey struct{}
-
-// principalFrom returns who makes the request; the auth middleware
-// guarantees one on every request that reaches a resolver.
-func principalFrom(ctx context.Context) model.Principal {
-	return ctx.Value(principalKey{}).(model.Principal)
-}
-
 // authMiddleware requires "Authorization: Bearer <token>" and answers 401
 // with an UNAUTHENTICATED GraphQL error otherwise.
 func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Handler {
@@ -155,28 +139,28 @@ func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Ha
 			next.ServeHTTP(w, r)
 			return
 		}
-		ri := infoFrom(r.Context())
+		ctx := r.Context()
 		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			ri.set(func(ri *requestInfo) { ri.code = CodeUnauthent })
+			reqctx.SetCode(ctx, CodeUnauthent)
 			writeError(w, http.StatusUnauthorized, "missing token: send \"Authorization: Bearer <token>\"", CodeUnauthent, "", "")
 			return
 		}
 		p, err := s.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
 			if model.ErrorCode(err) == model.EUnauthenticated {
-				ri.set(func(ri *requestInfo) { ri.code = CodeUnauthent })
+				reqctx.SetCode(ctx, CodeUnauthent)
 				writeError(w, http.StatusUnauthorized, "invalid or revoked token", CodeUnauthent, "", "")
 				return
 			}
-			id := RequestID(r.Context())
+			id := reqctx.RequestID(r.Context())
 			log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)
-			ri.set(func(ri *requestInfo) { ri.code = CodeInternalError })
+			reqctx.SetCode(ctx, CodeInternalError)
 			writeError(w, http.StatusInternalServerError, internalMessage(r.Context(), id), CodeInternalError, id, "")
 			return
 		}
-		ri.set(func(ri *requestInfo) { ri.tokenID = p.TokenID })
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, *p)))
+		reqctx.InfoFrom(ctx).Update(func(f *reqctx.InfoFields) { f.TokenID = p.TokenID })
+		next.ServeHTTP(w, r.WithContext(reqctx.WithPrincipal(r.Context(), *p)))
 	})
 }
 

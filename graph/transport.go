@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"mime"
 	"net/http"
 	"slices"
@@ -28,7 +29,7 @@ func AllowMethods(h http.Handler, allowed ...string) http.Handler {
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
-	infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeBadUserInput })
+	reqctx.SetCode(r.Context(), CodeBadUserInput)
 	w.Header().Set("Allow", allow)
 	writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+allow, CodeBadUserInput, "", "")
 }

@@ -2,8 +2,8 @@ package graph
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
+	"github.com/reimburse/reimburse/internal/apierr"
 	"github.com/reimburse/reimburse/internal/reqctx"
 	"net/http"
 	"net/url"
@@ -31,12 +31,12 @@ func NewMonthlyCSV(cfg Options) http.Handler {
 			q.CaregiverIDs, err = scopeReport(reqctx.MustPrincipal(r.Context()), q.CaregiverIDs)
 		}
 		if err != nil {
-			csvError(cfg, w, r, err)
+			apierr.Respond(cfg.Logger, w, r, err)
 			return
 		}
 		rep, err := cfg.Store.Report(r.Context(), q)
 		if err != nil {
-			csvError(cfg, w, r, err)
+			apierr.Respond(cfg.Logger, w, r, err)
 			return
 		}
 		var ids []int64
@@ -47,7 +47,7 @@ func NewMonthlyCSV(cfg Options) http.Handler {
 		}
 		cgs, err := cfg.Store.FindCaregiversByIDs(r.Context(), ids)
 		if err != nil {
-			csvError(cfg, w, r, err)
+			apierr.Respond(cfg.Logger, w, r, err)
 			return
 		}
 		names := make(map[int64]string, len(cgs))
@@ -160,22 +160,4 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// csvError answers with the HTTP status of the error's code and a JSON body
-// shaped like a GraphQL error response.
-func csvError(cfg Options, w http.ResponseWriter, r *http.Request, err error) {
-	var me *model.Error
-	if !errors.As(err, &me) || me.Code == model.EInternal {
-		id := reqctx.RequestID(r.Context())
-		cfg.Logger.ErrorContext(r.Context(), "internal error", "request_id", id, "err", err)
-		reqctx.SetCode(r.Context(), CodeInternalError)
-		writeError(w, http.StatusInternalServerError, internalMessage(r.Context(), id), CodeInternalError, id, "")
-		return
-	}
-	code := wireCode(me.Code)
-	reqctx.SetCode(r.Context(), code)
-	status := map[string]int{CodeBadUserInput: http.StatusBadRequest, CodeNotFound: http.StatusNotFound, CodeConflict: http.StatusConflict,
-		CodeForbidden: http.StatusForbidden, CodeUnauthent: http.StatusUnauthorized, CodeRateLimited: http.StatusTooManyRequests}[code]
-	writeError(w, status, me.Message, code, "", me.Field)
 }

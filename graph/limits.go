@@ -2,9 +2,9 @@ package graph
 
 import (
 	"cmp"
-	"context"
 	"errors"
 	"fmt"
+	"github.com/reimburse/reimburse/internal/apierr"
 	"github.com/reimburse/reimburse/internal/reqctx"
 	"io"
 	"log/slog"
@@ -112,10 +112,10 @@ func limitBody(max int64, next http.Handler) http.Handler {
 }
 
 func tooLarge(w http.ResponseWriter, r *http.Request, max int64) {
-	reqctx.SetCode(r.Context(), CodeBadUserInput)
-	writeError(w, http.StatusRequestEntityTooLarge,
+	reqctx.SetCode(r.Context(), apierr.CodeBadUserInput)
+	apierr.Write(w, http.StatusRequestEntityTooLarge,
 		fmt.Sprintf("request body too large: the limit is %d bytes; send large batches in several requests", max),
-		CodeBadUserInput, "", "")
+		apierr.CodeBadUserInput, "", "")
 }
 
 // cappedBody records that the body went over its cap.
@@ -164,12 +164,6 @@ func (c *cappedWriter) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
-// timedOut reports whether ctx was cut by the request deadline, and its
-// length.
-func timedOut(ctx context.Context) (time.Duration, bool) {
-	return reqctx.TimedOut(writing(ctx)) // a mutation field's context has no deadline of its own
-}
-
 // withDeadline gives each request a context deadline, so database work
 // (modernc's driver honours cancellation) stops when it passes.
 func withDeadline(d time.Duration, next http.Handler) http.Handler {
@@ -199,11 +193,11 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 			ctx := r.Context()
 			id := reqctx.RequestID(ctx)
 			log.ErrorContext(ctx, "panic", "request_id", id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			reqctx.SetCode(ctx, CodeInternalError)
+			reqctx.SetCode(ctx, apierr.CodeInternalError)
 			if sw.started {
 				panic(http.ErrAbortHandler)
 			}
-			writeError(w, http.StatusInternalServerError, internalMessage(ctx, id), CodeInternalError, id, "")
+			apierr.Write(w, http.StatusInternalServerError, apierr.InternalMessage(ctx, id), apierr.CodeInternalError, id, "")
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"github.com/reimburse/reimburse/internal/apierr"
 	"github.com/reimburse/reimburse/internal/reqctx"
 	"log/slog"
 	"net/http"
@@ -185,7 +186,7 @@ func responseObserver(ctx context.Context, next graphql.ResponseHandler) *graphq
 			}
 		}
 		if resp != nil && len(resp.Errors) > 0 && ri.Code == "OK" {
-			ri.Code = CodeInternalError
+			ri.Code = apierr.CodeInternalError
 			if c, ok := resp.Errors[0].Extensions["code"].(string); ok {
 				ri.Code = c
 			}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"github.com/reimburse/reimburse/internal/apierr"
 	"github.com/reimburse/reimburse/internal/reqctx"
 	"math"
 	"net/http"
@@ -104,10 +105,10 @@ func rateLimit(l *RateLimiter, next http.Handler) http.Handler {
 			return
 		}
 		secs := max(1, int(math.Ceil(wait.Seconds())))
-		reqctx.SetCode(r.Context(), CodeRateLimited)
+		reqctx.SetCode(r.Context(), apierr.CodeRateLimited)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		writeError(w, http.StatusTooManyRequests,
+		apierr.Write(w, http.StatusTooManyRequests,
 			fmt.Sprintf("rate limit exceeded: a token may make %g requests per second, in bursts of up to %d; retry after %d s", float64(l.limit), l.burst, secs),
-			CodeRateLimited, "", "")
+			apierr.CodeRateLimited, "", "")
 	})
 }

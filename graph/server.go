@@ -3,7 +3,7 @@ package graph
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
+	"github.com/reimburse/reimburse/internal/apierr"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -16,7 +16,6 @@ import (
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // DefaultComplexityLimit bounds the cost of one operation: one per selected
@@ -142,43 +141,23 @@ func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Ha
 		ctx := r.Context()
 		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			reqctx.SetCode(ctx, CodeUnauthent)
-			writeError(w, http.StatusUnauthorized, "missing token: send \"Authorization: Bearer <token>\"", CodeUnauthent, "", "")
+			reqctx.SetCode(ctx, apierr.CodeUnauthent)
+			apierr.Write(w, http.StatusUnauthorized, "missing token: send \"Authorization: Bearer <token>\"", apierr.CodeUnauthent, "", "")
 			return
 		}
 		p, err := s.Authenticate(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
 			if model.ErrorCode(err) == model.EUnauthenticated {
-				reqctx.SetCode(ctx, CodeUnauthent)
-				writeError(w, http.StatusUnauthorized, "invalid or revoked token", CodeUnauthent, "", "")
+				reqctx.SetCode(ctx, apierr.CodeUnauthent)
+				apierr.Write(w, http.StatusUnauthorized, "invalid or revoked token", apierr.CodeUnauthent, "", "")
 				return
 			}
-			id := reqctx.RequestID(r.Context())
-			log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)
-			reqctx.SetCode(ctx, CodeInternalError)
-			writeError(w, http.StatusInternalServerError, internalMessage(r.Context(), id), CodeInternalError, id, "")
+			apierr.Internal(log, w, r, "authenticate", err)
 			return
 		}
 		reqctx.InfoFrom(ctx).Update(func(f *reqctx.InfoFields) { f.TokenID = p.TokenID })
 		next.ServeHTTP(w, r.WithContext(reqctx.WithPrincipal(r.Context(), *p)))
 	})
-}
-
-// writeError answers outside gqlgen with a GraphQL-shaped error body.
-func writeError(w http.ResponseWriter, status int, msg, code, requestID, field string) {
-	ext := map[string]any{"code": code}
-	if requestID != "" {
-		ext["requestId"] = requestID
-	}
-	if field != "" {
-		ext["field"] = field
-	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="reimburse"`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []*gqlerror.Error{{Message: msg, Extensions: ext}}})
 }
 
 func loadersMiddleware(s *store.Store, next http.Handler) http.Handler {

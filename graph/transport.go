@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/reimburse/reimburse/internal/apierr"
 	"github.com/reimburse/reimburse/internal/reqctx"
 	"mime"
 	"net/http"
@@ -29,9 +30,9 @@ func AllowMethods(h http.Handler, allowed ...string) http.Handler {
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
-	reqctx.SetCode(r.Context(), CodeBadUserInput)
+	reqctx.SetCode(r.Context(), apierr.CodeBadUserInput)
 	w.Header().Set("Allow", allow)
-	writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+allow, CodeBadUserInput, "", "")
+	apierr.Write(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+allow, apierr.CodeBadUserInput, "", "")
 }
 
 // codeTransportErrors corrects what gqlgen's transports write by themselves
@@ -96,9 +97,9 @@ func (e *errorCoder) finish() {
 	dec.UseNumber()
 	if err := dec.Decode(&resp); err == nil {
 		if errs, ok := resp["errors"].([]any); ok {
-			code := CodeBadUserInput
+			code := apierr.CodeBadUserInput
 			if status >= 500 {
-				code = CodeInternalError
+				code = apierr.CodeInternalError
 			}
 			var first, firstCode string
 			for i, item := range errs {
@@ -148,7 +149,7 @@ func (e *errorCoder) specStatus(status int, first, code string) int {
 		return http.StatusOK
 	case status == http.StatusOK && mt == "application/graphql-response+json":
 		// A request error has no data entry, so it must not be 2xx.
-		if code == CodeInternalError {
+		if code == apierr.CodeInternalError {
 			return http.StatusInternalServerError
 		}
 		return http.StatusBadRequest

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/metrics"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/store/storetest"
 )
@@ -32,7 +33,7 @@ func newObsEnv(t *testing.T, opts ...func(*graph.Options)) *obsEnv {
 	t.Helper()
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
-	m := graph.NewMetrics(reg)
+	m := metrics.New(reg)
 	s, err := store.Open(ctx, store.Options{Path: storetest.DB(t), Observer: m,
 		Now: func() time.Time { return time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/reimburse/reimburse/internal/metrics"
 	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
@@ -30,7 +31,7 @@ type Options struct {
 	// DefaultComplexityLimit.
 	ComplexityLimit int
 	// Metrics, when set, count requests and their latency.
-	Metrics *Metrics
+	Metrics *metrics.Metrics
 	// Limits are the request limits (limits.go); zero fields take defaults.
 	Limits
 	// DisableFastReport sends report queries through gqlgen's executor

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/metrics"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/web"
@@ -56,8 +57,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := graph.NewMetrics(reg)
-	s, err := f.open(ctx, writeOpts, func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = *maxBackdate })
+	m := metrics.New(reg)
+	s, err := f.open(ctx, writeOpts, func(o *store.Options) { o.Observer = m; o.MaxBackdate = *maxBackdate })
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// the playground's catch-all "/".
 	get := []string{http.MethodGet, http.MethodHead}
 	mux := http.NewServeMux()
-	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics, ComplexityLimit: lf.complexity, Limits: limits, DisableFastReport: !*fastReport}
+	gopt := graph.Options{Store: s, Logger: log, Metrics: m, ComplexityLimit: lf.complexity, Limits: limits, DisableFastReport: !*fastReport}
 	mux.Handle("/graphql", graph.New(gopt))
 	mux.Handle("/reports/monthly.csv", graph.NewMonthlyCSV(gopt))
 	if lf.playground {

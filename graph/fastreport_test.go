@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -32,10 +33,10 @@ type twin struct {
 func newTwin(t testing.TB, opts ...func(*store.Options)) *twin {
 	t.Helper()
 	// Hundreds of requests from one token: no rate limit on either side.
-	unlimited := graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}
-	e := newEnvWith(t, graph.Options{Limits: unlimited}, opts...)
-	slow := graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DisableFastReport: true,
-		Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}})
+	unlimited := httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)}
+	e := newEnvHTTP(t, graph.Options{}, unlimited, opts...)
+	slow := handler(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DisableFastReport: true},
+		httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)})
 	return &twin{env: e, slow: slow}
 }
 
@@ -374,7 +375,7 @@ func TestFastReport(t *testing.T) {
 	}
 	t.Run("OK disabled", func(t *testing.T) {
 		log := &syncBuffer{}
-		h := graph.New(graph.Options{Store: tw.s, Logger: slog.New(slog.NewTextHandler(log, nil)), DisableFastReport: true})
+		h := handler(graph.Options{Store: tw.s, Logger: slog.New(slog.NewTextHandler(log, nil)), DisableFastReport: true}, httpapi.Options{})
 		resp := tw.send(h, "off", gqlBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
 		if resp.Code != http.StatusOK || strings.Contains(log.String(), "fast_report") {
 			t.Fatalf("disabled: status %d, log %s", resp.Code, log)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/internal/metrics"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/store/storetest"
@@ -28,8 +29,8 @@ type obsEnv struct {
 	store  *store.Store
 }
 
-// newObsEnv starts the server; opts adjust its graph options.
-func newObsEnv(t *testing.T, opts ...func(*graph.Options)) *obsEnv {
+// newObsEnv starts the server; opts adjust its HTTP chain's options.
+func newObsEnv(t *testing.T, opts ...func(*httpapi.Options)) *obsEnv {
 	t.Helper()
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
@@ -45,13 +46,14 @@ func newObsEnv(t *testing.T, opts ...func(*graph.Options)) *obsEnv {
 		t.Fatal(err)
 	}
 	buf := &syncBuffer{}
-	opt := graph.Options{Store: s, Logger: slog.New(slog.NewTextHandler(buf, nil)), Metrics: m}
+	opt := httpapi.Options{Store: s, Logger: slog.New(slog.NewTextHandler(buf, nil)), Metrics: m}
 	for _, o := range opts {
 		o(&opt)
 	}
+	api := httpapi.New(opt)
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.New(opt))
-	mux.Handle("/reports/monthly.csv", graph.NewMonthlyCSV(opt))
+	mux.Handle("/graphql", api.Wrap("graphql", graph.Methods(), graph.New(graph.Options{Store: s, Logger: opt.Logger})))
+	mux.Handle("/reports/monthly.csv", api.MonthlyCSV())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &obsEnv{srv: srv, reg: reg, log: buf, secret: secret, store: s}
@@ -162,7 +164,7 @@ func TestMetrics(t *testing.T) {
 
 func TestMetricsOperationLabelsAreBounded(t *testing.T) {
 	// More requests than a token's burst: no rate limit here.
-	e := newObsEnv(t, func(o *graph.Options) { o.RateLimiter = graph.NewRateLimiter(0, 0) })
+	e := newObsEnv(t, func(o *httpapi.Options) { o.RateLimiter = httpapi.NewRateLimiter(0, 0) })
 	for i := 0; i < 205; i++ {
 		name := "Op" + strings.Repeat("x", i%3) + string(rune('A'+i%26)) + string(rune('a'+i/26))
 		e.post(t, `{"query":"query `+name+` { eventTypes { id } }"}`)

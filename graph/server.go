@@ -1,20 +1,13 @@
 package graph
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"github.com/reimburse/reimburse/internal/apierr"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/reimburse/reimburse/internal/metrics"
-	"github.com/reimburse/reimburse/internal/reqctx"
-	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -30,9 +23,8 @@ type Options struct {
 	// ComplexityLimit bounds an operation's complexity; 0 means
 	// DefaultComplexityLimit.
 	ComplexityLimit int
-	// Metrics, when set, count requests and their latency.
-	Metrics *metrics.Metrics
-	// Limits are the request limits (limits.go); zero fields take defaults.
+	// Limits are the document and cost limits (limits.go); zero fields
+	// take defaults.
 	Limits
 	// DisableFastReport sends report queries through gqlgen's executor
 	// instead of the fast report path (fastreport.go). The responses are the
@@ -40,11 +32,14 @@ type Options struct {
 	DisableFastReport bool
 }
 
-// New returns the /graphql handler: request id, bearer authentication,
-// per-request loaders, then gqlgen's executor with explicit transports, an
-// error presenter, a recover func, and the limits: body size, parser
+// New returns the GraphQL handler: per-request loaders, then gqlgen's
+// executor with explicit transports and their GraphQL-over-HTTP statuses
+// (transport.go), an error presenter, a recover func, and the limits: parser
 // tokens, fragments and expanded fields, depth, root fields, aliases,
-// complexity, report cost, per-token rate and a request deadline.
+// complexity and report cost. It expects the shared HTTP chain around it
+// (internal/httpapi's API.Wrap, with Methods): request id, authentication
+// (resolvers read the principal it sets), body cap, deadline and rate
+// limit.
 func New(cfg Options) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -84,81 +79,7 @@ func New(cfg Options) http.Handler {
 	var h http.Handler = srv
 	h = codeTransportErrors(h)
 	h = loadersMiddleware(cfg.Store, h)
-	return cfg.wrap("graphql", graphQLMethods, h)
-}
-
-// wrap adds what every API endpoint shares, outermost first: request id,
-// the request log line and metrics, the method check (405 outside methods),
-// panic recovery, the request deadline, the body cap, bearer authentication
-// and the per-token rate limit.
-func (cfg Options) wrap(endpoint string, methods []string, h http.Handler) http.Handler {
-	l := cfg.Limits.withDefaults()
-	h = rateLimit(l.RateLimiter, h)
-	h = authMiddleware(cfg.Store, cfg.Logger, h)
-	h = limitBody(l.MaxBodyBytes, h)
-	h = withDeadline(l.RequestTimeout, h)
-	h = recoverPanics(cfg.Logger, h)
-	h = AllowMethods(h, methods...)
-	h = observe(cfg.Logger, cfg.Metrics, endpoint, h)
-	return RequestIDMiddleware(h)
-}
-
-// RequestIDMiddleware gives every request an id (the client's X-Request-Id
-// when it is short and plain, a random one otherwise), echoed in the response
-// header and carried by internal errors and logs.
-func RequestIDMiddleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !plainID(id) {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(reqctx.WithRequestID(r.Context(), id)))
-	})
-}
-
-func plainID(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-// authMiddleware requires "Authorization: Bearer <token>" and answers 401
-// with an UNAUTHENTICATED GraphQL error otherwise.
-func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodOptions {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ctx := r.Context()
-		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			reqctx.SetCode(ctx, apierr.CodeUnauthent)
-			apierr.Write(w, http.StatusUnauthorized, "missing token: send \"Authorization: Bearer <token>\"", apierr.CodeUnauthent, "", "")
-			return
-		}
-		p, err := s.Authenticate(r.Context(), strings.TrimSpace(secret))
-		if err != nil {
-			if model.ErrorCode(err) == model.EUnauthenticated {
-				reqctx.SetCode(ctx, apierr.CodeUnauthent)
-				apierr.Write(w, http.StatusUnauthorized, "invalid or revoked token", apierr.CodeUnauthent, "", "")
-				return
-			}
-			apierr.Internal(log, w, r, "authenticate", err)
-			return
-		}
-		reqctx.InfoFrom(ctx).Update(func(f *reqctx.InfoFields) { f.TokenID = p.TokenID })
-		next.ServeHTTP(w, r.WithContext(reqctx.WithPrincipal(r.Context(), *p)))
-	})
+	return h
 }
 
 func loadersMiddleware(s *store.Store, next http.Handler) http.Handler {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"github.com/reimburse/reimburse/internal/apierr"
-	"github.com/reimburse/reimburse/internal/reqctx"
 	"mime"
 	"net/http"
 	"slices"
@@ -15,25 +14,9 @@ import (
 // graphQLMethods are the methods /graphql answers, in its Allow header.
 var graphQLMethods = []string{http.MethodGet, http.MethodPost, http.MethodOptions}
 
-// AllowMethods returns h behind a check of the request method: any method
-// outside allowed gets 405 with an Allow header listing them and a JSON
-// error body coded BAD_USER_INPUT.
-func AllowMethods(h http.Handler, allowed ...string) http.Handler {
-	allow := strings.Join(allowed, ", ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !slices.Contains(allowed, r.Method) {
-			methodNotAllowed(w, r, allow)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
-	reqctx.SetCode(r.Context(), apierr.CodeBadUserInput)
-	w.Header().Set("Allow", allow)
-	apierr.Write(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+allow, apierr.CodeBadUserInput, "", "")
-}
+// Methods returns the methods the GraphQL handler answers, for the method
+// check of the chain around it (its Allow header).
+func Methods() []string { return slices.Clone(graphQLMethods) }
 
 // codeTransportErrors corrects what gqlgen's transports write by themselves
 // when a request never reaches execution. They set a status explicitly only

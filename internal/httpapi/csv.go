@@ -1,10 +1,10 @@
-package graph
+package httpapi
 
 import (
 	"encoding/csv"
 	"fmt"
 	"github.com/reimburse/reimburse/internal/apierr"
-	"github.com/reimburse/reimburse/internal/reqctx"
+	"github.com/reimburse/reimburse/internal/reports"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,7 +15,7 @@ import (
 	"github.com/reimburse/reimburse/model"
 )
 
-// NewMonthlyCSV returns the handler of GET /reports/monthly.csv: the report
+// MonthlyCSV returns the handler of GET /reports/monthly.csv: the report
 // of the `report` query (same parameters, semantics, access and exact
 // amounts) as one row per month x caregiver, streamed. A CAREGIVER token
 // gets its own rows only; naming another caregiver is 403 FORBIDDEN.
@@ -24,17 +24,15 @@ import (
 // caregiverIds (comma-separated or repeated; absent means all, present but
 // empty means none); any other parameter is 400. Errors are JSON
 // GraphQL-style errors with the same codes.
-func NewMonthlyCSV(cfg Options) http.Handler {
+func (a *API) MonthlyCSV() http.Handler {
+	cfg := a.opts
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := csvQuery(r)
-		if err == nil {
-			q.CaregiverIDs, err = scopeReport(reqctx.MustPrincipal(r.Context()), q.CaregiverIDs)
-		}
 		if err != nil {
 			apierr.Respond(cfg.Logger, w, r, err)
 			return
 		}
-		rep, err := cfg.Store.Report(r.Context(), q)
+		rep, err := reports.Report(r.Context(), cfg.Store, q)
 		if err != nil {
 			apierr.Respond(cfg.Logger, w, r, err)
 			return
@@ -67,7 +65,7 @@ func NewMonthlyCSV(cfg Options) http.Handler {
 		}
 		cw.Flush()
 	})
-	return cfg.wrap("csv", []string{http.MethodGet, http.MethodHead}, h)
+	return a.Wrap("csv", []string{http.MethodGet, http.MethodHead}, h)
 }
 
 // csvParams are the parameters of the CSV export; any other is refused,

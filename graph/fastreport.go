@@ -2,8 +2,8 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/reimburse/reimburse/internal/reports"
 	"github.com/reimburse/reimburse/internal/reqctx"
 	"log/slog"
 	"runtime/debug"
@@ -23,8 +23,8 @@ import (
 // coercion as every request (they run before operations are dispatched).
 //
 // It computes each report with Resolver.reportFor, as the Report resolver
-// does, loads the caregivers and event types the selection names with one
-// store call each, and writes the selection that gqlgen's own field
+// does, loads the caregivers (reports.Caregivers, as the CSV export does)
+// and event types the selection names with one store call each, and writes the selection that gqlgen's own field
 // collection yields (fastreport_plan.go) with the same marshalers
 // (fastreport_write.go). The response is byte for byte what gqlgen would
 // write; TestFastReportMatchesGqlgen checks that on random selections.
@@ -141,7 +141,7 @@ func (f *fastReport) execute(ctx context.Context, root *plan) (data []byte, err 
 			err = fmt.Errorf("fast report: panic: %v", p)
 		}
 	}()
-	reports := make([]*model.Report, len(root.fields))
+	reps := make([]*model.Report, len(root.fields))
 	cgIDs, typeIDs := map[int64]bool{}, map[int64]bool{}
 	for i := range root.fields {
 		fl := &root.fields[i]
@@ -153,7 +153,7 @@ func (f *fastReport) execute(ctx context.Context, root *plan) (data []byte, err 
 		if err != nil {
 			return nil, err
 		}
-		reports[i] = rep
+		reps[i] = rep
 		wantCG := fl.sub.reaches(kReportMonths, kMonthCaregivers, kCellCaregiver)
 		wantType := fl.sub.reaches(kReportMonths, kMonthCaregivers, kCellByEventType, kTypeTotalsEventType)
 		for _, m := range rep.Months {
@@ -170,38 +170,15 @@ func (f *fastReport) execute(ctx context.Context, root *plan) (data []byte, err 
 		}
 	}
 	w := newFastWriter(ctx, f.r)
-	if w.caregivers, err = loadByID(ctx, cgIDs, f.r.Store.FindCaregiversByIDs, caregiverID); err != nil {
+	if w.caregivers, err = reports.Caregivers(ctx, f.r.Store, cgIDs); err != nil {
 		return nil, err
 	}
-	if w.types, err = loadByID(ctx, typeIDs, f.r.Store.FindEventTypesByIDs, eventTypeID); err != nil {
+	if w.types, err = reports.ByID(ctx, typeIDs, f.r.Store.FindEventTypesByIDs, eventTypeID); err != nil {
 		return nil, err
 	}
-	w.root(root, reports)
+	w.root(root, reps)
 	if w.err != nil {
 		return nil, w.err
 	}
 	return w.buf.Bytes(), nil
-}
-
-// loadByID loads the rows of ids with one store call, all or an error.
-func loadByID[T any](ctx context.Context, ids map[int64]bool, find func(context.Context, []int64) ([]T, error), id func(*T) int64) (map[int64]*T, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	keys := make([]int64, 0, len(ids))
-	for k := range ids {
-		keys = append(keys, k)
-	}
-	rows, err := find(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]*T, len(rows))
-	for i := range rows {
-		out[id(&rows[i])] = &rows[i]
-	}
-	if len(out) != len(ids) {
-		return nil, errors.New("fast report: referenced rows missing")
-	}
-	return out, nil
 }

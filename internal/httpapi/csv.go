@@ -37,20 +37,16 @@ func (a *API) MonthlyCSV() http.Handler {
 			apierr.Respond(cfg.Logger, w, r, err)
 			return
 		}
-		var ids []int64
+		ids := map[int64]bool{}
 		for _, m := range rep.Months {
 			for _, c := range m.Caregivers {
-				ids = append(ids, c.CaregiverID)
+				ids[c.CaregiverID] = true
 			}
 		}
-		cgs, err := cfg.Store.FindCaregiversByIDs(r.Context(), ids)
+		cgs, err := reports.Caregivers(r.Context(), cfg.Store, ids)
 		if err != nil {
 			apierr.Respond(cfg.Logger, w, r, err)
 			return
-		}
-		names := make(map[int64]string, len(cgs))
-		for _, c := range cgs {
-			names[c.ID] = c.Name
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+csvFilename(q)+`"`)
@@ -59,7 +55,7 @@ func (a *API) MonthlyCSV() http.Handler {
 		for _, m := range rep.Months {
 			for _, c := range m.Caregivers {
 				t := c.Totals
-				_ = cw.Write([]string{m.Month.String(), strconv.FormatInt(c.CaregiverID, 10), csvSafe(names[c.CaregiverID]),
+				_ = cw.Write([]string{m.Month.String(), strconv.FormatInt(c.CaregiverID, 10), csvSafe(cgs[c.CaregiverID].Name),
 					strconv.FormatInt(t.EventCount, 10), t.Amount().Decimal(), t.Reimbursed.Decimal(), t.Pending.Decimal(), rep.Currency})
 			}
 		}

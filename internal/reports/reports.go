@@ -8,6 +8,7 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/reimburse/reimburse/internal/reqctx"
@@ -45,4 +46,34 @@ func Scope(p model.Principal, ids []int64) ([]int64, error) {
 		}
 	}
 	return ids, nil
+}
+
+// Caregivers loads the caregivers of ids (a set, e.g. those a report's
+// cells name) with one store call, all or an error. The fast report path
+// and the CSV export load a report's caregivers this way.
+func Caregivers(ctx context.Context, s *store.Store, ids map[int64]bool) (map[int64]*model.Caregiver, error) {
+	return ByID(ctx, ids, s.FindCaregiversByIDs, func(c *model.Caregiver) int64 { return c.ID })
+}
+
+// ByID loads the rows of ids with one store call, all or an error.
+func ByID[T any](ctx context.Context, ids map[int64]bool, find func(context.Context, []int64) ([]T, error), id func(*T) int64) (map[int64]*T, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]int64, 0, len(ids))
+	for k := range ids {
+		keys = append(keys, k)
+	}
+	rows, err := find(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*T, len(rows))
+	for i := range rows {
+		out[id(&rows[i])] = &rows[i]
+	}
+	if len(out) != len(ids) {
+		return nil, errors.New("reports: referenced rows missing")
+	}
+	return out, nil
 }

@@ -382,19 +382,3 @@ func TestFastReport(t *testing.T) {
 		}
 	})
 }
-
-// TestFastReportObserved checks that fast responses are logged and counted
-// like gqlgen's, with their outcome.
-func TestFastReportObserved(t *testing.T) {
-	e := newObsEnv(t)
-	seedObs(t, e)
-	mustContain(t, e.post(t, `{"query":"query Sums { report { totals { eventCount } } }"}`), `{"data":{"report":{"totals":{"eventCount":0}}}}`)
-	mustContain(t, e.post(t, `{"query":"query Bad { report(caregiverIds: [\"9\"]) { currency } }"}`), "BAD_USER_INPUT")
-	mustContain(t, e.scrape(t),
-		`reimburse_fast_report_total{outcome="served"} 1`,
-		`reimburse_fast_report_total{outcome="fallback"} 1`,
-		`reimburse_requests_total{code="OK",operation="Sums"} 1`,
-		`reimburse_requests_total{code="BAD_USER_INPUT",operation="Bad"} 1`,
-	)
-	mustContain(t, e.log.String(), "operation=Sums code=OK", "fast_report=served", "operation=Bad code=BAD_USER_INPUT")
-}

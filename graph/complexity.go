@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"github.com/reimburse/reimburse/internal/reqctx"
 	"slices"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/reimburse/reimburse/graph/gqlmodel"
 	"github.com/reimburse/reimburse/graph/scalar"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/vektah/gqlparser/v2/ast"

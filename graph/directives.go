@@ -2,10 +2,10 @@ package graph
 
 import (
 	"context"
-	"github.com/reimburse/reimburse/internal/reqctx"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )

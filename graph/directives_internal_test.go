@@ -2,9 +2,9 @@ package graph
 
 import (
 	"context"
-	"github.com/reimburse/reimburse/internal/reqctx"
 	"testing"
 
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"

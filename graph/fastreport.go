@@ -3,12 +3,12 @@ package graph
 import (
 	"context"
 	"fmt"
-	"github.com/reimburse/reimburse/internal/reports"
-	"github.com/reimburse/reimburse/internal/reqctx"
 	"log/slog"
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/reimburse/reimburse/internal/reports"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 )
 

@@ -2,10 +2,10 @@ package graph
 
 import (
 	"context"
-	"github.com/reimburse/reimburse/internal/reports"
 	"time"
 
 	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/internal/reports"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )

@@ -7,10 +7,10 @@ package graph
 
 import (
 	"context"
-	"github.com/reimburse/reimburse/internal/reqctx"
 	"time"
 
 	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 )
 

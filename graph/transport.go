@@ -3,12 +3,13 @@ package graph
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/reimburse/reimburse/internal/apierr"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/reimburse/reimburse/internal/apierr"
 )
 
 // graphQLMethods are the methods /graphql answers, in its Allow header.

@@ -3,8 +3,6 @@ package httpapi
 import (
 	"encoding/csv"
 	"fmt"
-	"github.com/reimburse/reimburse/internal/apierr"
-	"github.com/reimburse/reimburse/internal/reports"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reimburse/reimburse/internal/apierr"
+	"github.com/reimburse/reimburse/internal/reports"
 	"github.com/reimburse/reimburse/model"
 )
 

@@ -2,14 +2,14 @@ package httpapi
 
 import (
 	"fmt"
-	"github.com/reimburse/reimburse/internal/apierr"
-	"github.com/reimburse/reimburse/internal/reqctx"
 	"math"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/reimburse/reimburse/internal/apierr"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"golang.org/x/time/rate"
 )
 

@@ -67,25 +67,9 @@ func scopeCaregivers(p model.Principal) model.CaregiverFilter {
 	return model.CaregiverFilter{}
 }
 
-// scopeReport returns the caregiver ids of a report (or CSV export) for p.
-// For a CAREGIVER token omitted ids mean itself, [] stays an empty report,
-// and any other id is FORBIDDEN on caregiverIds.
-func scopeReport(p model.Principal, ids []int64) ([]int64, error) {
-	own, scoped := p.Own()
-	if !scoped {
-		return ids, nil
-	}
-	if ids == nil {
-		return []int64{own}, nil
-	}
-	for _, id := range ids {
-		if id != own {
-			return nil, &model.Error{Code: model.EForbidden, Field: "caregiverIds",
-				Message: fmt.Sprintf("a CAREGIVER token may only report on its own caregiver (%d), not %d", own, id)}
-		}
-	}
-	return ids, nil
-}
+// A report's caregiverIds are scoped by internal/reports.Scope, the entry
+// point that the report resolver, the fast report path and the CSV export
+// share.
 
 // newEvent converts one register input for p. caregiverId is required for
 // ADMIN and ACCOUNTANT tokens; a CAREGIVER token may omit it (itself) or

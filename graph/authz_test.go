@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
-	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -348,7 +348,7 @@ func TestTokensOnRunningServer(t *testing.T) {
 func TestScopeMonthlyCSV(t *testing.T) {
 	f := newAuthzFixture(t)
 	mux := http.NewServeMux()
-	mux.Handle("GET /reports/monthly.csv", graph.NewMonthlyCSV(graph.Options{Store: f.admin.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	mux.Handle("GET /reports/monthly.csv", csvHandler(f.admin.s, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	get := func(t *testing.T, e *env, query string) (int, string) {

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/reimburse/reimburse/graph/gqlmodel"
 	"github.com/reimburse/reimburse/graph/scalar"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -191,7 +192,7 @@ func (c *complexityLimit) reportCost(ctx context.Context, opCtx *graphql.Operati
 			bounds = &b
 		}
 		from, to, ids, one := reportCostArgs(root.ArgumentMap(vars))
-		if p, ok := ctx.Value(principalKey{}).(model.Principal); ok {
+		if p, ok := reqctx.Principal(ctx); ok {
 			if id, scoped := p.Own(); scoped {
 				ids, one = 1, &id
 			}

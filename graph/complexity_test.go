@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -203,7 +204,7 @@ func TestBatchComplexity(t *testing.T) {
 		r := e.post(t, fmt.Sprintf(upload, sel), client.Var("in", batchInputs(typ, cg, 3, func(i int) string { return fmt.Sprintf("n-%d", i) })))
 		requireComplexity(t, r, "operation has complexity 5, which exceeds the limit of 4")
 		def := *e // default limits, to count
-		def.h = graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil))})
+		def.h = handler(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil))}, httpapi.Options{})
 		def.c = client.New(def.h, client.AddHeader("Authorization", "Bearer "+e.secret))
 		if n := def.countEvents(t); n != 2 {
 			t.Fatalf("%d events, want the first batch's 2", n)
@@ -277,8 +278,8 @@ func TestReportCostScope(t *testing.T) {
 		// the 7 months and 3 caregivers of everyone, even when she asks
 		// about another caregiver (which the resolver would refuse).
 		small := *e
-		small.h = graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)),
-			Limits: graph.Limits{MaxReportCells: 14}, DisableFastReport: true})
+		small.h = handler(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)),
+			Limits: graph.Limits{MaxReportCells: 14}, DisableFastReport: true}, httpapi.Options{})
 		for _, args := range []string{"", fmt.Sprintf(`(caregiverIds: ["%d"])`, c)} {
 			r := small.as(t, model.RoleCaregiver, a).post(t, fmt.Sprintf(cellsQuery, args))
 			requireComplexity(t, r, "the report is estimated to cost 15 (3 months x 1 caregivers = 3 cells, times the fields selected per month and per cell), which exceeds the limit of 14")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -135,7 +136,7 @@ func readReports(ctx context.Context, c *httpClient, errs *errorLog, who string)
 func concurrencyEnv(t *testing.T) (*env, []int64, []int64) {
 	// One token drives every client here: no rate limit, as for a trusted
 	// batch client.
-	e := newEnvWith(t, graph.Options{Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}})
+	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)})
 	var cgs, types []int64
 	for i := range 8 {
 		cgs = append(cgs, e.caregiver(t, fmt.Sprintf("CG %d", i)))

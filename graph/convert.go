@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -27,7 +28,7 @@ func (r *Resolver) eventConnection(ctx context.Context, f model.EventFilter, fir
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}
-	who := principalFrom(ctx)
+	who := reqctx.MustPrincipal(ctx)
 	evs, more, err := r.Store.FindEvents(ctx, scopeEvents(who, f), p)
 	if err != nil {
 		return nil, err

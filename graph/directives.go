@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -37,7 +38,7 @@ func authAllowed(ctx context.Context, fd *ast.FieldDefinition) bool {
 // roleAllowed is the rule of @auth: the request has a principal whose role
 // is among roles.
 func roleAllowed(ctx context.Context, roles []model.Role) (p model.Principal, ok bool) {
-	p, ok = ctx.Value(principalKey{}).(model.Principal)
+	p, ok = reqctx.Principal(ctx)
 	return p, ok && slices.Contains(roles, p.Role)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -18,7 +19,7 @@ func TestAuthAllowed(t *testing.T) {
 		type Query { open: Int, admins: Int @auth(roles: [ADMIN]), staff: Int @auth(roles: [ADMIN, ACCOUNTANT]) }`})
 	q := schema.Query
 	as := func(r model.Role) context.Context {
-		return context.WithValue(context.Background(), principalKey{}, model.Principal{TokenID: 1, Role: r})
+		return reqctx.WithPrincipal(context.Background(), model.Principal{TokenID: 1, Role: r})
 	}
 	for _, c := range []struct {
 		ctx   context.Context
@@ -33,7 +34,7 @@ func TestAuthAllowed(t *testing.T) {
 		{context.Background(), "staff", false},
 	} {
 		if got := authAllowed(c.ctx, q.Fields.ForName(c.field)); got != c.want {
-			p, _ := c.ctx.Value(principalKey{}).(model.Principal)
+			p, _ := reqctx.Principal(c.ctx)
 			t.Errorf("%s on %s: got %v, want %v", p.Role, c.field, got, c.want)
 		}
 	}

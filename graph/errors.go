@@ -11,44 +11,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/reimburse/reimburse/internal/apierr"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
-
-// The extensions.code values of client-caused errors. gqlparser's
-// validation codes come from gqlgen itself; CodeComplexity is the code of
-// gqlgen's complexity extension, which complexity.go replaces.
-const (
-	CodeBadUserInput  = "BAD_USER_INPUT"
-	CodeNotFound      = "NOT_FOUND"
-	CodeConflict      = "CONFLICT"
-	CodeUnauthent     = "UNAUTHENTICATED"
-	CodeForbidden     = "FORBIDDEN"
-	CodeRateLimited   = "RATE_LIMITED"
-	CodeComplexity    = "COMPLEXITY_LIMIT_EXCEEDED"
-	CodeInternalError = "INTERNAL_SERVER_ERROR"
-)
-
-// wireCode maps a domain code to the wire. This is the only place that does.
-func wireCode(c model.Code) string {
-	switch c {
-	case model.EInvalid:
-		return CodeBadUserInput
-	case model.ENotFound:
-		return CodeNotFound
-	case model.EConflict:
-		return CodeConflict
-	case model.EUnauthenticated:
-		return CodeUnauthent
-	case model.EForbidden:
-		return CodeForbidden
-	case model.ERateLimited:
-		return CodeRateLimited
-	default:
-		return CodeInternalError
-	}
-}
 
 // maxListedErrors bounds how many item errors of one batch are listed.
 const maxListedErrors = 100
@@ -88,14 +56,14 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		var me *model.Error
 		if errors.As(err, &me) && me.Code != model.EInternal {
 			gqlErr.Message = me.Message
-			gqlErr.Extensions["code"] = wireCode(me.Code)
+			gqlErr.Extensions["code"] = apierr.WireCode(me.Code)
 			if field := inputField(ctx, gqlErr.Path, me.Field); field != "" {
 				gqlErr.Extensions["field"] = field
 			}
 			return gqlErr
 		}
 		if code, ok := gqlErr.Extensions["code"]; ok && !errors.As(err, &me) {
-			if code == CodeComplexity {
+			if code == apierr.CodeComplexity {
 				return gqlErr // ours (complexity.go), echoing no client text
 			}
 			return shorten(gqlErr) // gqlgen's own coded errors
@@ -103,16 +71,16 @@ func presenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if ge, ok := err.(*gqlerror.Error); ok && ge.Err == nil && graphql.GetFieldContext(ctx) == nil {
 			// gqlgen's own request-level errors without a code: a body or
 			// variables that could not be decoded.
-			gqlErr.Extensions["code"] = CodeBadUserInput
+			gqlErr.Extensions["code"] = apierr.CodeBadUserInput
 			return shorten(gqlErr)
 		}
-		id := RequestID(ctx)
+		id := reqctx.RequestID(ctx)
 		log.ErrorContext(ctx, "internal error", "request_id", id, "path", gqlErr.Path.String(), "err", err)
 		return &gqlerror.Error{
-			Message:    internalMessage(ctx, id),
+			Message:    apierr.InternalMessage(writing(ctx), id), // a mutation field's context has no deadline of its own
 			Path:       gqlErr.Path,
 			Locations:  gqlErr.Locations,
-			Extensions: map[string]any{"code": CodeInternalError, "requestId": id},
+			Extensions: map[string]any{"code": apierr.CodeInternalError, "requestId": id},
 		}
 	}
 }
@@ -175,19 +143,9 @@ func cutBytes(s string, n int) string {
 	return s[:n]
 }
 
-// internalMessage is the whole message of an INTERNAL_SERVER_ERROR: the
-// request id and, when the request's deadline cut it, that (a timeout is
-// not a client error, but telling the client helps it ask for less).
-func internalMessage(ctx context.Context, id string) string {
-	if d, ok := timedOut(ctx); ok {
-		return fmt.Sprintf("the request exceeded the server's time limit of %s; ask for less (a shorter period, fewer caregivers, a smaller page) or retry later; quote request id %s when reporting it", d, id)
-	}
-	return "internal error; quote request id " + id + " when reporting it"
-}
-
 // complexityError is a COMPLEXITY_LIMIT_EXCEEDED error.
 func complexityError(format string, args ...any) *gqlerror.Error {
-	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": CodeComplexity}}
+	return &gqlerror.Error{Message: fmt.Sprintf(format, args...), Extensions: map[string]any{"code": apierr.CodeComplexity}}
 }
 
 // inputField names the input an error concerns: the field a resolver gave,
@@ -223,7 +181,7 @@ func inputField(ctx context.Context, path ast.Path, given string) string {
 // recoverFunc turns a panic into an INTERNAL_SERVER_ERROR and logs the stack.
 func recoverFunc(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		log.ErrorContext(ctx, "panic", "request_id", RequestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		log.ErrorContext(ctx, "panic", "request_id", reqctx.RequestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return fmt.Errorf("panic: %v", p)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/store/storetest"
 )
 
@@ -133,7 +134,7 @@ func TestComplexityLimit(t *testing.T) {
 	})
 	t.Run("ErrCustomLimit", func(t *testing.T) {
 		small := *e
-		small.h = graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)), ComplexityLimit: 3})
+		small.h = handler(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)), ComplexityLimit: 3}, httpapi.Options{})
 		small.c = client.New(small.h, client.AddHeader("Authorization", "Bearer "+e.secret))
 		small.mustFail(t, "COMPLEXITY_LIMIT_EXCEEDED", "", `{ eventTypes { price { amount } prices { price { amount } } } }`)
 		small.mustQuery(t, `{ eventTypes { id code name prices { price { amount } } } }`, nil)

@@ -2,12 +2,13 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/reimburse/reimburse/internal/reports"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -22,8 +23,8 @@ import (
 // coercion as every request (they run before operations are dispatched).
 //
 // It computes each report with Resolver.reportFor, as the Report resolver
-// does, loads the caregivers and event types the selection names with one
-// store call each, and writes the selection that gqlgen's own field
+// does, loads the caregivers (reports.Caregivers, as the CSV export does)
+// and event types the selection names with one store call each, and writes the selection that gqlgen's own field
 // collection yields (fastreport_plan.go) with the same marshalers
 // (fastreport_write.go). The response is byte for byte what gqlgen would
 // write; TestFastReportMatchesGqlgen checks that on random selections.
@@ -99,7 +100,7 @@ func (f *fastReport) InterceptOperation(ctx context.Context, next graphql.Operat
 	}
 	root, err := compile(op, op.Operation.SelectionSet, f.query)
 	if err != nil {
-		infoFrom(ctx).set(func(ri *requestInfo) { ri.fastReport = "fallback" })
+		reqctx.SetFastReport(ctx, "fallback")
 		return next(ctx)
 	}
 	return next(context.WithValue(ctx, fastOpKey{}, &fastOp{root: root}))
@@ -123,11 +124,11 @@ func (f *fastReport) InterceptResponse(ctx context.Context, next graphql.Respons
 	data, err := f.execute(ctx, op.root)
 	if err != nil {
 		op.state = fastFellBack
-		infoFrom(ctx).set(func(ri *requestInfo) { ri.fastReport = "fallback" })
+		reqctx.SetFastReport(ctx, "fallback")
 		return next(ctx)
 	}
 	op.state = fastServed
-	infoFrom(ctx).set(func(ri *requestInfo) { ri.fastReport = "served" })
+	reqctx.SetFastReport(ctx, "served")
 	return &graphql.Response{Data: data, Errors: graphql.GetErrors(ctx), Extensions: graphql.GetExtensions(ctx)}
 }
 
@@ -135,12 +136,12 @@ func (f *fastReport) InterceptResponse(ctx context.Context, next graphql.Respons
 func (f *fastReport) execute(ctx context.Context, root *plan) (data []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			f.log.ErrorContext(ctx, "fast report panicked; gqlgen answers instead", "request_id", RequestID(ctx),
+			f.log.ErrorContext(ctx, "fast report panicked; gqlgen answers instead", "request_id", reqctx.RequestID(ctx),
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			err = fmt.Errorf("fast report: panic: %v", p)
 		}
 	}()
-	reports := make([]*model.Report, len(root.fields))
+	reps := make([]*model.Report, len(root.fields))
 	cgIDs, typeIDs := map[int64]bool{}, map[int64]bool{}
 	for i := range root.fields {
 		fl := &root.fields[i]
@@ -152,7 +153,7 @@ func (f *fastReport) execute(ctx context.Context, root *plan) (data []byte, err 
 		if err != nil {
 			return nil, err
 		}
-		reports[i] = rep
+		reps[i] = rep
 		wantCG := fl.sub.reaches(kReportMonths, kMonthCaregivers, kCellCaregiver)
 		wantType := fl.sub.reaches(kReportMonths, kMonthCaregivers, kCellByEventType, kTypeTotalsEventType)
 		for _, m := range rep.Months {
@@ -169,38 +170,15 @@ func (f *fastReport) execute(ctx context.Context, root *plan) (data []byte, err 
 		}
 	}
 	w := newFastWriter(ctx, f.r)
-	if w.caregivers, err = loadByID(ctx, cgIDs, f.r.Store.FindCaregiversByIDs, caregiverID); err != nil {
+	if w.caregivers, err = reports.Caregivers(ctx, f.r.Store, cgIDs); err != nil {
 		return nil, err
 	}
-	if w.types, err = loadByID(ctx, typeIDs, f.r.Store.FindEventTypesByIDs, eventTypeID); err != nil {
+	if w.types, err = reports.ByID(ctx, typeIDs, f.r.Store.FindEventTypesByIDs, eventTypeID); err != nil {
 		return nil, err
 	}
-	w.root(root, reports)
+	w.root(root, reps)
 	if w.err != nil {
 		return nil, w.err
 	}
 	return w.buf.Bytes(), nil
-}
-
-// loadByID loads the rows of ids with one store call, all or an error.
-func loadByID[T any](ctx context.Context, ids map[int64]bool, find func(context.Context, []int64) ([]T, error), id func(*T) int64) (map[int64]*T, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	keys := make([]int64, 0, len(ids))
-	for k := range ids {
-		keys = append(keys, k)
-	}
-	rows, err := find(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]*T, len(rows))
-	for i := range rows {
-		out[id(&rows[i])] = &rows[i]
-	}
-	if len(out) != len(ids) {
-		return nil, errors.New("fast report: referenced rows missing")
-	}
-	return out, nil
 }

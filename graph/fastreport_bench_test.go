@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -53,8 +54,8 @@ func BenchmarkReportNested(b *testing.B) {
 				"from": model.FormatDateTime(from), "to": model.FormatDateTime(from.AddDate(0, months, 0))})
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			handlers := map[string]http.Handler{
-				"fast":   graph.New(graph.Options{Store: s, Logger: quiet, Limits: benchLimits()}),
-				"gqlgen": graph.New(graph.Options{Store: s, Logger: quiet, DisableFastReport: true, Limits: benchLimits()}),
+				"fast":   handler(graph.Options{Store: s, Logger: quiet, Limits: benchLimits()}, benchHTTP()),
+				"gqlgen": handler(graph.Options{Store: s, Logger: quiet, DisableFastReport: true, Limits: benchLimits()}, benchHTTP()),
 			}
 			want := benchPost(b, handlers["gqlgen"], secret, body)
 			if got := benchPost(b, handlers["fast"], secret, body); !bytes.Equal(got, want) {
@@ -196,6 +197,10 @@ func seedBenchDB(ctx context.Context, path string, months, cgs int) (err error) 
 // benchLimits lifts the per-token rate limit and the report cost bounds, so
 // that the benchmarks measure execution, not refusals.
 func benchLimits() graph.Limits {
-	return graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0), MaxReportCells: 1 << 40, MaxFastReportCells: 1 << 40,
-		RequestTimeout: 10 * time.Minute}
+	return graph.Limits{MaxReportCells: 1 << 40, MaxFastReportCells: 1 << 40}
+}
+
+// benchHTTP is benchLimits' HTTP side: no rate limit, a long deadline.
+func benchHTTP() httpapi.Options {
+	return httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0), RequestTimeout: 10 * time.Minute}
 }

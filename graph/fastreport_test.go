@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -32,10 +33,10 @@ type twin struct {
 func newTwin(t testing.TB, opts ...func(*store.Options)) *twin {
 	t.Helper()
 	// Hundreds of requests from one token: no rate limit on either side.
-	unlimited := graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}
-	e := newEnvWith(t, graph.Options{Limits: unlimited}, opts...)
-	slow := graph.New(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DisableFastReport: true,
-		Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}})
+	unlimited := httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)}
+	e := newEnvHTTP(t, graph.Options{}, unlimited, opts...)
+	slow := handler(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DisableFastReport: true},
+		httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)})
 	return &twin{env: e, slow: slow}
 }
 
@@ -374,26 +375,10 @@ func TestFastReport(t *testing.T) {
 	}
 	t.Run("OK disabled", func(t *testing.T) {
 		log := &syncBuffer{}
-		h := graph.New(graph.Options{Store: tw.s, Logger: slog.New(slog.NewTextHandler(log, nil)), DisableFastReport: true})
+		h := handler(graph.Options{Store: tw.s, Logger: slog.New(slog.NewTextHandler(log, nil)), DisableFastReport: true}, httpapi.Options{})
 		resp := tw.send(h, "off", gqlBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
 		if resp.Code != http.StatusOK || strings.Contains(log.String(), "fast_report") {
 			t.Fatalf("disabled: status %d, log %s", resp.Code, log)
 		}
 	})
-}
-
-// TestFastReportObserved checks that fast responses are logged and counted
-// like gqlgen's, with their outcome.
-func TestFastReportObserved(t *testing.T) {
-	e := newObsEnv(t)
-	seedObs(t, e)
-	mustContain(t, e.post(t, `{"query":"query Sums { report { totals { eventCount } } }"}`), `{"data":{"report":{"totals":{"eventCount":0}}}}`)
-	mustContain(t, e.post(t, `{"query":"query Bad { report(caregiverIds: [\"9\"]) { currency } }"}`), "BAD_USER_INPUT")
-	mustContain(t, e.scrape(t),
-		`reimburse_fast_report_total{outcome="served"} 1`,
-		`reimburse_fast_report_total{outcome="fallback"} 1`,
-		`reimburse_requests_total{code="OK",operation="Sums"} 1`,
-		`reimburse_requests_total{code="BAD_USER_INPUT",operation="Bad"} 1`,
-	)
-	mustContain(t, e.log.String(), "operation=Sums code=OK", "fast_report=served", "operation=Bad code=BAD_USER_INPUT")
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/uptrace/bun"
@@ -20,10 +21,10 @@ import (
 func TestRateLimit(t *testing.T) {
 	// Half a request per second, bursts of 3: the 4th in a row waits 2 s.
 	// The clock stands still, so no bucket refills however slow the machine.
-	lim := graph.NewRateLimiter(0.5, 3)
+	lim := httpapi.NewRateLimiter(0.5, 3)
 	frozen := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	lim.Now = func() time.Time { return frozen }
-	e := newEnvWith(t, graph.Options{Limits: graph.Limits{RateLimiter: lim}})
+	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: lim})
 	other, _, err := e.s.CreateToken(t.Context(), model.NewToken{Name: "other", Role: model.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +59,7 @@ func TestRateLimit(t *testing.T) {
 	})
 
 	t.Run("the CSV export shares the budget", func(t *testing.T) {
-		csv := graph.NewMonthlyCSV(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)), Limits: graph.Limits{RateLimiter: lim}})
+		csv := csvHandler(e.s, slog.New(slog.NewTextHandler(e.log, nil)), httpapi.Options{RateLimiter: lim})
 		req := httptest.NewRequest(http.MethodGet, "/reports/monthly.csv", nil)
 		req.Header.Set("Authorization", "Bearer "+e.secret)
 		w := httptest.NewRecorder()
@@ -69,8 +70,8 @@ func TestRateLimit(t *testing.T) {
 	})
 
 	t.Run("OK off", func(t *testing.T) {
-		e := newEnvWith(t, graph.Options{Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}})
-		for range 2 * graph.DefaultRateBurst {
+		e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)})
+		for range 2 * httpapi.DefaultRateBurst {
 			if r := e.raw(t, body, e.authed()); r.Status != http.StatusOK {
 				t.Fatalf("status %d with rate limiting off", r.Status)
 			}
@@ -104,7 +105,7 @@ func TestRequestTimeout(t *testing.T) {
 	const limit = 200 * time.Millisecond
 	// The report's GROUP BY stalls; everything else runs.
 	cut := &atomic.Int32{}
-	e := newEnvWith(t, graph.Options{Limits: graph.Limits{RequestTimeout: limit}},
+	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RequestTimeout: limit},
 		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"GROUP BY", cut}) })
 	e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), utc(2024, 1, 1, 0, 0)))
 
@@ -128,7 +129,7 @@ func TestRequestTimeout(t *testing.T) {
 	}
 
 	t.Run("CSV export", func(t *testing.T) {
-		csv := graph.NewMonthlyCSV(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)), Limits: graph.Limits{RequestTimeout: limit}})
+		csv := csvHandler(e.s, slog.New(slog.NewTextHandler(e.log, nil)), httpapi.Options{RequestTimeout: limit})
 		req := httptest.NewRequest(http.MethodGet, "/reports/monthly.csv", nil)
 		req.Header.Set("Authorization", "Bearer "+e.secret)
 		w := httptest.NewRecorder()
@@ -202,7 +203,7 @@ func TestPanicRecovered(t *testing.T) {
 // env's ADMIN token; a failure is a JSON GraphQL error.
 func (e *env) rawCSV(t testing.TB, path string) rawResponse {
 	t.Helper()
-	h := graph.NewMonthlyCSV(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil))})
+	h := csvHandler(e.s, slog.New(slog.NewTextHandler(e.log, nil)), httpapi.Options{})
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	for k, v := range e.authed() {
 		req.Header.Set(k, v)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/store/storetest"
@@ -61,7 +62,7 @@ func newEnv(t testing.TB, opts ...func(*store.Options)) *env {
 		t.Fatalf("EnsureAdminToken = %q, %v", e.secret, err)
 	}
 	logger := slog.New(slog.NewTextHandler(e.log, nil))
-	e.h = graph.New(graph.Options{Store: s, Logger: logger})
+	e.h = handler(graph.Options{Store: s, Logger: logger}, httpapi.Options{})
 	e.c = client.New(e.h, client.AddHeader("Authorization", "Bearer "+e.secret))
 	return e
 }

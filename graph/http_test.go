@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 )
 
 // TestGraphQLOverHTTPStatus pins the statuses and bodies of the
@@ -153,8 +154,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // limit is answered 413 before one byte of its body is read, on /graphql
 // and the CSV export, with or without a token.
 func TestBodyLimitFromContentLength(t *testing.T) {
-	e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxBodyBytes: 1000}})
-	csv := graph.NewMonthlyCSV(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Limits: graph.Limits{MaxBodyBytes: 1000}})
+	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{MaxBodyBytes: 1000})
+	csv := csvHandler(e.s, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{MaxBodyBytes: 1000})
 	for _, c := range []struct {
 		name, method, path string
 		h                  http.Handler

@@ -13,16 +13,36 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/store"
 )
+
+// handler is what cmd/reimburse serves at /graphql: graph's handler of o
+// behind the HTTP chain of h (whose Store and Logger are o's).
+func handler(o graph.Options, h httpapi.Options) http.Handler {
+	h.Store, h.Logger = o.Store, o.Logger
+	return httpapi.New(h).Wrap("graphql", graph.Methods(), graph.New(o))
+}
+
+// csvHandler is what cmd/reimburse serves at /reports/monthly.csv.
+func csvHandler(s *store.Store, log *slog.Logger, h httpapi.Options) http.Handler {
+	h.Store, h.Logger = s, log
+	return httpapi.New(h).MonthlyCSV()
+}
 
 // newEnvWith is newEnv with a handler made from o (its Store and Logger are
 // the env's).
 func newEnvWith(t testing.TB, o graph.Options, opts ...func(*store.Options)) *env {
 	t.Helper()
+	return newEnvHTTP(t, o, httpapi.Options{}, opts...)
+}
+
+// newEnvHTTP is newEnvWith with the HTTP chain's options h.
+func newEnvHTTP(t testing.TB, o graph.Options, h httpapi.Options, opts ...func(*store.Options)) *env {
+	t.Helper()
 	e := newEnv(t, opts...)
 	o.Store, o.Logger = e.s, slog.New(slog.NewTextHandler(e.log, nil))
-	e.h = graph.New(o)
+	e.h = handler(o, h)
 	e.c = client.New(e.h, client.AddHeader("Authorization", "Bearer "+e.secret))
 	return e
 }
@@ -116,7 +136,7 @@ func TestBodyLimit(t *testing.T) {
 	}
 
 	t.Run("at the limit", func(t *testing.T) {
-		e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxBodyBytes: 300}})
+		e := newEnvHTTP(t, graph.Options{}, httpapi.Options{MaxBodyBytes: 300})
 		for _, chunked := range []bool{false, true} {
 			r := e.do(t, e.postBody(padded(t, `{ eventTypes { id } }`, 300), chunked))
 			if r.Status != http.StatusOK || len(r.Errors) > 0 {

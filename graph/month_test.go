@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
-	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 )
 
 // TestReportSkippedMidnight: Asunción skipped midnight of 1 October 2023
@@ -38,7 +38,7 @@ func TestReportSkippedMidnight(t *testing.T) {
 		"2023-10 Bo XRAY 2 20.00 r0.00 p20.00",
 	)
 
-	csv := graph.NewMonthlyCSV(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	csv := csvHandler(e.s, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{})
 	get := func(query string) string {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodGet, "/reports/monthly.csv?"+query, nil)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -307,7 +308,7 @@ func TestMutationPairsKeepCommittedResults(t *testing.T) {
 	slices.Sort(names)
 	// One server for all pairs (each has rows of its own), without a rate
 	// limit: the pairs send several hundred requests.
-	e := newEnvWith(t, graph.Options{Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}})
+	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)})
 	n := 0
 	for _, okField := range names {
 		for _, badField := range names {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/store"
 	"github.com/uptrace/bun"
 )
@@ -205,7 +206,7 @@ func TestMutationTimeoutBeforeWrite(t *testing.T) {
 	// The payout's UPDATE of its events stalls until the deadline; only
 	// statements run with a deadline stall, so the fixture's do not.
 	var cut atomic.Int32
-	e := newEnvWith(t, graph.Options{Limits: graph.Limits{RequestTimeout: 100 * time.Millisecond}},
+	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RequestTimeout: 100 * time.Millisecond},
 		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"UPDATE", &cut}) })
 	ids := e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), utc(2024, 6, 1, 9, 0)))
 	r := e.raw(t, gqlBody(t, fmt.Sprintf(`mutation { reimburseEvents(ids: ["%d"]) { id } }`, ids[0]), nil), e.authed())

@@ -2,183 +2,12 @@ package graph
 
 import (
 	"context"
-	"log/slog"
-	"net/http"
-	"regexp"
-	"sync"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/reimburse/reimburse/internal/apierr"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
-
-// Metrics are the Prometheus series of the API.
-type Metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	events   *prometheus.CounterVec
-	groups   prometheus.Histogram
-	// fastReports counts operations the fast report path served or
-	// handed back to gqlgen.
-	fastReports *prometheus.CounterVec
-	// checkpoints counts background WAL checkpoints by result.
-	checkpoints *prometheus.CounterVec
-
-	mu  sync.Mutex
-	ops map[string]bool // operation names seen, bounded by maxOperationLabels
-}
-
-// maxOperationLabels bounds the distinct operation names used as label
-// values; clients choose names, so more would let them grow the series
-// without end. Later names are counted as "other".
-const maxOperationLabels = 200
-
-// NewMetrics registers the API's series on reg.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "reimburse_requests_total",
-			Help: "API requests by GraphQL operation name (or endpoint) and outcome code (OK or the first error's extensions.code).",
-		}, []string{"operation", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "reimburse_request_duration_seconds",
-			Help:    "API request latency by GraphQL operation name (or endpoint).",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"operation"}),
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "reimburse_events_total",
-			Help: "Events written, by action: registered, reimbursed, voided (committed writes only; idempotent replays excluded).",
-		}, []string{"action"}),
-		groups: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "reimburse_group_commit_batch_size",
-			Help:    "registerEvent calls that shared one group-commit transaction.",
-			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
-		}),
-		fastReports: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "reimburse_fast_report_total",
-			Help: "Report operations the fast report path answered (served) or handed to gqlgen's executor (fallback).",
-		}, []string{"outcome"}),
-		checkpoints: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "reimburse_wal_checkpoints_total",
-			Help: "Background checkpoints of the SQLite write-ahead log into the database file, by result (ok, error).",
-		}, []string{"result"}),
-		ops: map[string]bool{},
-	}
-	reg.MustRegister(m.requests, m.duration, m.events, m.groups, m.fastReports, m.checkpoints)
-	for _, r := range []string{"ok", "error"} {
-		m.checkpoints.WithLabelValues(r)
-	}
-	for _, a := range []string{"registered", "reimbursed", "voided"} {
-		m.events.WithLabelValues(a)
-	}
-	for _, o := range []string{"served", "fallback"} {
-		m.fastReports.WithLabelValues(o)
-	}
-	return m
-}
-
-// EventsRegistered implements store.Observer.
-func (m *Metrics) EventsRegistered(n int) { m.events.WithLabelValues("registered").Add(float64(n)) }
-
-// EventsReimbursed implements store.Observer.
-func (m *Metrics) EventsReimbursed(n int) { m.events.WithLabelValues("reimbursed").Add(float64(n)) }
-
-// GroupCommitted implements store.Observer.
-func (m *Metrics) GroupCommitted(calls int) { m.groups.Observe(float64(calls)) }
-
-// Checkpointed implements store.Observer.
-func (m *Metrics) Checkpointed(_ int, err error) {
-	if err != nil {
-		m.checkpoints.WithLabelValues("error").Inc()
-		return
-	}
-	m.checkpoints.WithLabelValues("ok").Inc()
-}
-
-// EventsVoided implements store.Observer.
-func (m *Metrics) EventsVoided(n int) { m.events.WithLabelValues("voided").Add(float64(n)) }
-
-var opNameRE = regexp.MustCompile(`^[_A-Za-z][_0-9A-Za-z]{0,63}$`)
-
-// label returns a bounded label value for a client-chosen operation name.
-func (m *Metrics) label(op string) string {
-	if op == "" {
-		return "anonymous"
-	}
-	if !opNameRE.MatchString(op) {
-		return "invalid"
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.ops[op] {
-		return op
-	}
-	if len(m.ops) >= maxOperationLabels {
-		return "other"
-	}
-	m.ops[op] = true
-	return op
-}
-
-// requestInfo collects what one request did, for its log line and metrics.
-type requestInfo struct {
-	mu        sync.Mutex
-	operation string
-	code      string
-	tokenID   int64
-	// fastReport is "served" when the fast report path answered, "fallback"
-	// when it tried and handed the operation to gqlgen, "" otherwise.
-	fastReport string
-}
-
-func (ri *requestInfo) set(fn func(*requestInfo)) {
-	if ri == nil {
-		return
-	}
-	ri.mu.Lock()
-	defer ri.mu.Unlock()
-	fn(ri)
-}
-
-type requestInfoKey struct{}
-
-func infoFrom(ctx context.Context) *requestInfo {
-	ri, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
-	return ri
-}
-
-// observe logs one line per request (request id, operation, duration,
-// outcome code, token id; never the token) and records its metrics.
-// endpoint names requests that are not GraphQL operations, e.g. "csv".
-func observe(log *slog.Logger, m *Metrics, endpoint string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ri := &requestInfo{code: "OK", operation: endpoint}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri)))
-		d := time.Since(start)
-		ri.mu.Lock()
-		op, code, tok, fast := ri.operation, ri.code, ri.tokenID, ri.fastReport
-		ri.mu.Unlock()
-		if m != nil {
-			l := m.label(op)
-			m.requests.WithLabelValues(l, code).Inc()
-			m.duration.WithLabelValues(l).Observe(d.Seconds())
-			if fast != "" {
-				m.fastReports.WithLabelValues(fast).Inc()
-			}
-		}
-		attrs := []any{"request_id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path,
-			"operation", op, "code", code, "duration_ms", float64(d.Microseconds()) / 1000}
-		if tok != 0 {
-			attrs = append(attrs, "token_id", tok)
-		}
-		if fast != "" {
-			attrs = append(attrs, "fast_report", fast)
-		}
-		log.InfoContext(r.Context(), "request", attrs...)
-	})
-}
 
 // opNameRecorder records the operationName a client sent, so that requests
 // that fail before an operation context exists (parse or validation errors)
@@ -193,7 +22,7 @@ func (opNameRecorder) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationParameters implements graphql.OperationParameterMutator.
 func (opNameRecorder) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
-	infoFrom(ctx).set(func(ri *requestInfo) { ri.operation = p.OperationName })
+	reqctx.InfoFrom(ctx).Update(func(f *reqctx.InfoFields) { f.Operation = p.OperationName })
 	return nil
 }
 
@@ -201,20 +30,20 @@ func (opNameRecorder) MutateOperationParameters(ctx context.Context, p *graphql.
 // GraphQL response, including parse and validation failures.
 func responseObserver(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
-	ri := infoFrom(ctx)
+	ri := reqctx.InfoFrom(ctx)
 	if ri == nil {
 		return resp
 	}
-	ri.set(func(ri *requestInfo) {
+	ri.Update(func(ri *reqctx.InfoFields) {
 		if graphql.HasOperationContext(ctx) {
 			if oc := graphql.GetOperationContext(ctx); oc != nil && oc.Operation != nil {
-				ri.operation = oc.Operation.Name
+				ri.Operation = oc.Operation.Name
 			}
 		}
-		if resp != nil && len(resp.Errors) > 0 && ri.code == "OK" {
-			ri.code = CodeInternalError
+		if resp != nil && len(resp.Errors) > 0 && ri.Code == "OK" {
+			ri.Code = apierr.CodeInternalError
 			if c, ok := resp.Errors[0].Extensions["code"].(string); ok {
-				ri.code = c
+				ri.Code = c
 			}
 		}
 	})

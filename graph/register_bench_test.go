@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/store"
 )
 
@@ -92,7 +93,7 @@ func BenchmarkRegisterEventsHTTP(b *testing.B) {
 // registerBenchEnv starts a server without rate limit or query hooks, with
 // caregivers and event types (priced 100.50), and returns an HTTP client.
 func registerBenchEnv(b *testing.B, caregivers, types int, opt func(*store.Options)) (c *httpClient, cgs, typeIDs []int64) {
-	e := newEnvWith(b, graph.Options{Limits: graph.Limits{RateLimiter: graph.NewRateLimiter(0, 0)}},
+	e := newEnvHTTP(b, graph.Options{}, httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)},
 		func(o *store.Options) { opt(o); o.Hooks = nil })
 	for i := range caregivers {
 		cgs = append(cgs, e.caregiver(b, fmt.Sprintf("CG %d", i)))

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
-	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -121,7 +121,7 @@ func TestBugMoneyOverflow(t *testing.T) {
 	e.mustFail(t, "BAD_USER_INPUT", "", `{ report { months { totals { pending { amount } } } } }`)
 	req := httptest.NewRequest(http.MethodGet, "/reports/monthly.csv", nil)
 	req.Header.Set("Authorization", "Bearer "+e.secret)
-	if r := serveRaw(t, graph.NewMonthlyCSV(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil))}), req); r.Status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+	if r := serveRaw(t, csvHandler(e.s, slog.New(slog.NewTextHandler(e.log, nil)), httpapi.Options{}), req); r.Status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
 		t.Errorf("CSV export: %d %+v, want 400 BAD_USER_INPUT", r.Status, r.Errors)
 	}
 	r := e.post(t, fmt.Sprintf(`{ report(caregiverIds: ["%d"]) { totals { amount { amount } } } }`, ann))

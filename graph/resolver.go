@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/internal/reports"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -22,14 +23,10 @@ func (r *Resolver) money(m model.Money) *gqlmodel.Money {
 }
 
 // reportFor computes the report a `report` field asks for. Both the Report
-// resolver and the fast report path (fastreport.go) call it, so argument
-// handling, and any authorization or row scoping added later, live in this
-// one place. byEventType asks for the per-type breakdown.
+// resolver and the fast report path (fastreport.go) call it; it hands the
+// query to internal/reports, the entry point the CSV export shares, which
+// applies the caller's scope and calls the store. byEventType asks for the per-type breakdown.
 func (r *Resolver) reportFor(ctx context.Context, from, to *time.Time, caregiverIDs []int64, byEventType bool) (*model.Report, error) {
-	ids, err := scopeReport(principalFrom(ctx), caregiverIDs)
-	if err != nil {
-		return nil, err
-	}
-	q := model.ReportQuery{From: from, To: to, CaregiverIDs: ids, ByEventType: byEventType}
-	return r.Store.Report(ctx, q)
+	q := model.ReportQuery{From: from, To: to, CaregiverIDs: caregiverIDs, ByEventType: byEventType}
+	return reports.Report(ctx, r.Store, q)
 }

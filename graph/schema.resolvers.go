@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -40,7 +41,7 @@ func (r *eventResolver) RegisteredBy(ctx context.Context, obj *model.Event) (*mo
 
 // Reimbursement is the resolver for the reimbursement field.
 func (r *eventResolver) Reimbursement(ctx context.Context, obj *model.Event) (*model.Reimbursement, error) {
-	if obj.ReimbursementID == nil || !seesPayouts(principalFrom(ctx)) {
+	if obj.ReimbursementID == nil || !seesPayouts(reqctx.MustPrincipal(ctx)) {
 		return nil, nil
 	}
 	return loadersFrom(ctx).Reimbursement.Load(ctx, *obj.ReimbursementID)()
@@ -119,7 +120,7 @@ func (r *mutationResolver) SetEventTypePrice(ctx context.Context, input gqlmodel
 // RegisterEvent is the resolver for the registerEvent field.
 func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.RegisterEventInput) (*model.Event, error) {
 	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
-	p := principalFrom(ctx)
+	p := reqctx.MustPrincipal(ctx)
 	in, bad := newEvent(p, input)
 	if bad != nil {
 		return nil, fail(ctx, "input", bad)
@@ -131,7 +132,7 @@ func (r *mutationResolver) RegisterEvent(ctx context.Context, input gqlmodel.Reg
 // RegisterEvents is the resolver for the registerEvents field.
 func (r *mutationResolver) RegisterEvents(ctx context.Context, inputs []gqlmodel.RegisterEventInput) ([]model.Event, error) {
 	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
-	p := principalFrom(ctx)
+	p := reqctx.MustPrincipal(ctx)
 	ins, err := newEvents(p, inputs)
 	if err != nil {
 		return nil, fail(ctx, "inputs", err)
@@ -143,21 +144,21 @@ func (r *mutationResolver) RegisterEvents(ctx context.Context, inputs []gqlmodel
 // ReimburseEvents is the resolver for the reimburseEvents field.
 func (r *mutationResolver) ReimburseEvents(ctx context.Context, ids []int64) (*model.Reimbursement, error) {
 	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
-	re, err := r.Store.ReimburseEvents(ctx, principalFrom(ctx), ids)
+	re, err := r.Store.ReimburseEvents(ctx, reqctx.MustPrincipal(ctx), ids)
 	return re, fail(ctx, "ids", err)
 }
 
 // ReimbursePending is the resolver for the reimbursePending field.
 func (r *mutationResolver) ReimbursePending(ctx context.Context, caregiverIds []int64, through model.YearMonth) (*model.Reimbursement, error) {
 	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
-	re, err := r.Store.ReimbursePending(ctx, principalFrom(ctx), caregiverIds, through)
+	re, err := r.Store.ReimbursePending(ctx, reqctx.MustPrincipal(ctx), caregiverIds, through)
 	return re, fail(ctx, "", err)
 }
 
 // VoidEvent is the resolver for the voidEvent field.
 func (r *mutationResolver) VoidEvent(ctx context.Context, id int64, reason string) (*model.Event, error) {
 	ctx = writing(ctx) // the write stops with the request (mutationcheck.go)
-	p := principalFrom(ctx)
+	p := reqctx.MustPrincipal(ctx)
 	if err := r.checkVoid(ctx, p, id); err != nil {
 		return nil, fail(ctx, "", err)
 	}
@@ -167,7 +168,7 @@ func (r *mutationResolver) VoidEvent(ctx context.Context, id int64, reason strin
 
 // Caregiver is the resolver for the caregiver field.
 func (r *queryResolver) Caregiver(ctx context.Context, id int64) (*model.Caregiver, error) {
-	if !mayRead(principalFrom(ctx), id) {
+	if !mayRead(reqctx.MustPrincipal(ctx), id) {
 		return nil, nil
 	}
 	return orNull(r.Store.FindCaregiverByID(ctx, id))
@@ -179,7 +180,7 @@ func (r *queryResolver) Caregivers(ctx context.Context, first *int, after *strin
 	if err != nil {
 		return nil, fail(ctx, "", err)
 	}
-	cgs, more, err := r.Store.FindCaregivers(ctx, scopeCaregivers(principalFrom(ctx)), p)
+	cgs, more, err := r.Store.FindCaregivers(ctx, scopeCaregivers(reqctx.MustPrincipal(ctx)), p)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +199,7 @@ func (r *queryResolver) EventTypes(ctx context.Context) ([]model.EventType, erro
 
 // Event is the resolver for the event field.
 func (r *queryResolver) Event(ctx context.Context, id int64) (*model.Event, error) {
-	return orNull(r.readableEvent(ctx, principalFrom(ctx), id))
+	return orNull(r.readableEvent(ctx, reqctx.MustPrincipal(ctx), id))
 }
 
 // Events is the resolver for the events field.

@@ -1,22 +1,15 @@
 package graph
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // DefaultComplexityLimit bounds the cost of one operation: one per selected
@@ -30,9 +23,8 @@ type Options struct {
 	// ComplexityLimit bounds an operation's complexity; 0 means
 	// DefaultComplexityLimit.
 	ComplexityLimit int
-	// Metrics, when set, count requests and their latency.
-	Metrics *Metrics
-	// Limits are the request limits (limits.go); zero fields take defaults.
+	// Limits are the document and cost limits (limits.go); zero fields
+	// take defaults.
 	Limits
 	// DisableFastReport sends report queries through gqlgen's executor
 	// instead of the fast report path (fastreport.go). The responses are the
@@ -40,11 +32,14 @@ type Options struct {
 	DisableFastReport bool
 }
 
-// New returns the /graphql handler: request id, bearer authentication,
-// per-request loaders, then gqlgen's executor with explicit transports, an
-// error presenter, a recover func, and the limits: body size, parser
+// New returns the GraphQL handler: per-request loaders, then gqlgen's
+// executor with explicit transports and their GraphQL-over-HTTP statuses
+// (transport.go), an error presenter, a recover func, and the limits: parser
 // tokens, fragments and expanded fields, depth, root fields, aliases,
-// complexity, report cost, per-token rate and a request deadline.
+// complexity and report cost. It expects the shared HTTP chain around it
+// (internal/httpapi's API.Wrap, with Methods): request id, authentication
+// (resolvers read the principal it sets), body cap, deadline and rate
+// limit.
 func New(cfg Options) http.Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -84,127 +79,7 @@ func New(cfg Options) http.Handler {
 	var h http.Handler = srv
 	h = codeTransportErrors(h)
 	h = loadersMiddleware(cfg.Store, h)
-	return cfg.wrap("graphql", graphQLMethods, h)
-}
-
-// wrap adds what every API endpoint shares, outermost first: request id,
-// the request log line and metrics, the method check (405 outside methods),
-// panic recovery, the request deadline, the body cap, bearer authentication
-// and the per-token rate limit.
-func (cfg Options) wrap(endpoint string, methods []string, h http.Handler) http.Handler {
-	l := cfg.Limits.withDefaults()
-	h = rateLimit(l.RateLimiter, h)
-	h = authMiddleware(cfg.Store, cfg.Logger, h)
-	h = limitBody(l.MaxBodyBytes, h)
-	h = withDeadline(l.RequestTimeout, h)
-	h = recoverPanics(cfg.Logger, h)
-	h = AllowMethods(h, methods...)
-	h = observe(cfg.Logger, cfg.Metrics, endpoint, h)
-	return RequestIDMiddleware(h)
-}
-
-type requestIDKey struct{}
-
-// RequestID returns the id of the request ctx belongs to, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// RequestIDMiddleware gives every request an id (the client's X-Request-Id
-// when it is short and plain, a random one otherwise), echoed in the response
-// header and carried by internal errors and logs.
-func RequestIDMiddleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !plainID(id) {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
-	})
-}
-
-func plainID(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, c := range s {
-		if !(c == '-' || c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-type principalKey struct{}
-
-// principalFrom returns who makes the request; the auth middleware
-// guarantees one on every request that reaches a resolver.
-func principalFrom(ctx context.Context) model.Principal {
-	return ctx.Value(principalKey{}).(model.Principal)
-}
-
-// authMiddleware requires "Authorization: Bearer <token>" and answers 401
-// with an UNAUTHENTICATED GraphQL error otherwise.
-func authMiddleware(s *store.Store, log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodOptions {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ri := infoFrom(r.Context())
-		scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
-			ri.set(func(ri *requestInfo) { ri.code = CodeUnauthent })
-			writeError(w, http.StatusUnauthorized, missingTokenMessage(r.Header.Get("Authorization")), CodeUnauthent, "", "")
-			return
-		}
-		p, err := s.Authenticate(r.Context(), strings.TrimSpace(secret))
-		if err != nil {
-			if model.ErrorCode(err) == model.EUnauthenticated {
-				ri.set(func(ri *requestInfo) { ri.code = CodeUnauthent })
-				writeError(w, http.StatusUnauthorized, "invalid or revoked token", CodeUnauthent, "", "")
-				return
-			}
-			id := RequestID(r.Context())
-			log.ErrorContext(r.Context(), "authenticate", "request_id", id, "err", err)
-			ri.set(func(ri *requestInfo) { ri.code = CodeInternalError })
-			writeError(w, http.StatusInternalServerError, internalMessage(r.Context(), id), CodeInternalError, id, "")
-			return
-		}
-		ri.set(func(ri *requestInfo) { ri.tokenID = p.TokenID })
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, *p)))
-	})
-}
-
-// missingTokenMessage says what is wrong with an Authorization header
-// that carries no bearer token; a token sent alone, without the scheme, is
-// told so rather than that it is missing.
-func missingTokenMessage(header string) string {
-	if h := strings.TrimSpace(header); strings.HasPrefix(h, "rbt_") && !strings.ContainsAny(h, " \t") {
-		return "the Authorization scheme is missing: send \"Authorization: Bearer rbt_...\", not the token alone"
-	}
-	return "missing token: send \"Authorization: Bearer <token>\""
-}
-
-// writeError answers outside gqlgen with a GraphQL-shaped error body.
-func writeError(w http.ResponseWriter, status int, msg, code, requestID, field string) {
-	ext := map[string]any{"code": code}
-	if requestID != "" {
-		ext["requestId"] = requestID
-	}
-	if field != "" {
-		ext["field"] = field
-	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="reimburse"`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"errors": []*gqlerror.Error{{Message: msg, Extensions: ext}}})
+	return h
 }
 
 func loadersMiddleware(s *store.Store, next http.Handler) http.Handler {

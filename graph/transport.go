@@ -9,31 +9,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/reimburse/reimburse/internal/apierr"
 	"github.com/reimburse/reimburse/model"
 )
 
 // graphQLMethods are the methods /graphql answers, in its Allow header.
 var graphQLMethods = []string{http.MethodGet, http.MethodPost, http.MethodOptions}
 
-// AllowMethods returns h behind a check of the request method: any method
-// outside allowed gets 405 with an Allow header listing them and a JSON
-// error body coded BAD_USER_INPUT.
-func AllowMethods(h http.Handler, allowed ...string) http.Handler {
-	allow := strings.Join(allowed, ", ")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !slices.Contains(allowed, r.Method) {
-			methodNotAllowed(w, r, allow)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
-	infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeBadUserInput })
-	w.Header().Set("Allow", allow)
-	writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+allow, CodeBadUserInput, "", "")
-}
+// Methods returns the methods the GraphQL handler answers, for the method
+// check of the chain around it (its Allow header).
+func Methods() []string { return slices.Clone(graphQLMethods) }
 
 // codeTransportErrors corrects what gqlgen's transports write by themselves
 // when a request never reaches execution. They set a status explicitly only
@@ -111,9 +96,9 @@ func (e *errorCoder) finish() {
 	dec.UseNumber()
 	if err := dec.Decode(&resp); err == nil {
 		if errs, ok := resp["errors"].([]any); ok {
-			code := CodeBadUserInput
+			code := apierr.CodeBadUserInput
 			if status >= 500 {
-				code = CodeInternalError
+				code = apierr.CodeInternalError
 			}
 			var first, firstCode string
 			for i, item := range errs {
@@ -166,7 +151,7 @@ func (e *errorCoder) specStatus(status int, first, code string) int {
 		return http.StatusOK
 	case status == http.StatusOK && mt == "application/graphql-response+json":
 		// A request error has no data entry, so it must not be 2xx.
-		if code == CodeInternalError {
+		if code == apierr.CodeInternalError {
 			return http.StatusInternalServerError
 		}
 		return http.StatusBadRequest

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Code classifies an error by what a client can do about it. graph/errors.go
-// maps each code to the wire exactly once.
+// Code classifies an error by what a client can do about it. internal/apierr
+// (WireCode) maps each code to the wire exactly once.
 type Code string
 
 // The error codes of the domain.

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/metrics"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/web"
@@ -39,7 +41,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := noArgs("serve", pos); err != nil {
 		return err
 	}
-	limits, err := lf.limits()
+	limits, hopt, err := lf.limits()
 	if err != nil {
 		return err
 	}
@@ -57,8 +59,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer ln.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := graph.NewMetrics(reg)
-	s, err := f.open(ctx, wf.options(), func(o *store.Options) { o.Observer = metrics; o.MaxBackdate = maxBackdate })
+	m := metrics.New(reg)
+	s, err := f.open(ctx, wf.options(), func(o *store.Options) { o.Observer = m; o.MaxBackdate = maxBackdate })
 	if err != nil {
 		return err
 	}
@@ -82,29 +84,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// the playground's catch-all "/".
 	get := []string{http.MethodGet, http.MethodHead}
 	mux := http.NewServeMux()
-	gopt := graph.Options{Store: s, Logger: log, Metrics: metrics, ComplexityLimit: lf.complexity, Limits: limits, DisableFastReport: !*fastReport}
-	mux.Handle("/graphql", graph.New(gopt))
-	mux.Handle("/reports/monthly.csv", graph.NewMonthlyCSV(gopt))
+	gopt := graph.Options{Store: s, Logger: log, ComplexityLimit: lf.complexity, Limits: limits, DisableFastReport: !*fastReport}
+	hopt.Store, hopt.Logger, hopt.Metrics = s, log, m
+	// One chain, so one rate limiter: a token has one budget for /graphql
+	// and the CSV export.
+	api := httpapi.New(hopt)
+	mux.Handle("/graphql", api.Wrap("graphql", graph.Methods(), graph.New(gopt)))
+	mux.Handle("/reports/monthly.csv", api.MonthlyCSV())
 	if lf.playground {
 		mux.Handle("/", web.Handler())
 	}
-	mux.Handle("/metrics", graph.AllowMethods(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), get...))
-	mux.Handle("/healthz", graph.AllowMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, "ok\n")
-	}), get...))
-	mux.Handle("/readyz", graph.AllowMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		w.Header().Set("Content-Type", "text/plain")
-		if err := s.Ready(ctx); err != nil {
-			log.WarnContext(ctx, "not ready", "err", err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "database unavailable\n")
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
-	}), get...))
+	mux.Handle("/metrics", httpapi.AllowMethods(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}), get...))
+	mux.Handle("/healthz", api.Healthz())
+	mux.Handle("/readyz", api.Readyz())
 
 	srv := &http.Server{
 		Handler:           mux,
@@ -112,7 +104,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ReadTimeout:       readTimeout,
 		// From the end of the headers: reading the body, the handler (cut
 		// at the request timeout) and writing the response.
-		WriteTimeout: readTimeout + limits.RequestTimeout + 30*time.Second,
+		WriteTimeout: readTimeout + hopt.RequestTimeout + 30*time.Second,
 		IdleTimeout:  120 * time.Second,
 		BaseContext:  func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/metrics"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/store/storetest"
 )
@@ -27,12 +29,12 @@ type obsEnv struct {
 	store  *store.Store
 }
 
-// newObsEnv starts the server; opts adjust its graph options.
-func newObsEnv(t *testing.T, opts ...func(*graph.Options)) *obsEnv {
+// newObsEnv starts the server; opts adjust its HTTP chain's options.
+func newObsEnv(t *testing.T, opts ...func(*httpapi.Options)) *obsEnv {
 	t.Helper()
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
-	m := graph.NewMetrics(reg)
+	m := metrics.New(reg)
 	s, err := store.Open(ctx, store.Options{Path: storetest.DB(t), Observer: m,
 		Now: func() time.Time { return time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
@@ -44,13 +46,14 @@ func newObsEnv(t *testing.T, opts ...func(*graph.Options)) *obsEnv {
 		t.Fatal(err)
 	}
 	buf := &syncBuffer{}
-	opt := graph.Options{Store: s, Logger: slog.New(slog.NewTextHandler(buf, nil)), Metrics: m}
+	opt := httpapi.Options{Store: s, Logger: slog.New(slog.NewTextHandler(buf, nil)), Metrics: m}
 	for _, o := range opts {
 		o(&opt)
 	}
+	api := httpapi.New(opt)
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graph.New(opt))
-	mux.Handle("/reports/monthly.csv", graph.NewMonthlyCSV(opt))
+	mux.Handle("/graphql", api.Wrap("graphql", graph.Methods(), graph.New(graph.Options{Store: s, Logger: opt.Logger})))
+	mux.Handle("/reports/monthly.csv", api.MonthlyCSV())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &obsEnv{srv: srv, reg: reg, log: buf, secret: secret, store: s}
@@ -161,7 +164,7 @@ func TestMetrics(t *testing.T) {
 
 func TestMetricsOperationLabelsAreBounded(t *testing.T) {
 	// More requests than a token's burst: no rate limit here.
-	e := newObsEnv(t, func(o *graph.Options) { o.RateLimiter = graph.NewRateLimiter(0, 0) })
+	e := newObsEnv(t, func(o *httpapi.Options) { o.RateLimiter = httpapi.NewRateLimiter(0, 0) })
 	for i := 0; i < 205; i++ {
 		name := "Op" + strings.Repeat("x", i%3) + string(rune('A'+i%26)) + string(rune('a'+i/26))
 		e.post(t, `{"query":"query `+name+` { eventTypes { id } }"}`)
@@ -199,4 +202,20 @@ func TestRequestLog(t *testing.T) {
 	if strings.Contains(e.log.String(), e.secret) || strings.Contains(e.log.String(), "rbt_") {
 		t.Fatal("the log contains a token secret")
 	}
+}
+
+// TestFastReportObserved checks that fast responses are logged and counted
+// like gqlgen's, with their outcome.
+func TestFastReportObserved(t *testing.T) {
+	e := newObsEnv(t)
+	seedObs(t, e)
+	mustContain(t, e.post(t, `{"query":"query Sums { report { totals { eventCount } } }"}`), `{"data":{"report":{"totals":{"eventCount":0}}}}`)
+	mustContain(t, e.post(t, `{"query":"query Bad { report(caregiverIds: [\"9\"]) { currency } }"}`), "BAD_USER_INPUT")
+	mustContain(t, e.scrape(t),
+		`reimburse_fast_report_total{outcome="served"} 1`,
+		`reimburse_fast_report_total{outcome="fallback"} 1`,
+		`reimburse_requests_total{code="OK",operation="Sums"} 1`,
+		`reimburse_requests_total{code="BAD_USER_INPUT",operation="Bad"} 1`,
+	)
+	mustContain(t, e.log.String(), "operation=Sums code=OK", "fast_report=served", "operation=Bad code=BAD_USER_INPUT")
 }

@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/httpapi"
 )
 
 // fakeClock is a clock that moves only when the test says so.
@@ -32,9 +33,9 @@ func (c *fakeClock) advance(d time.Duration) {
 // between requests.
 func TestRateLimitClock(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC)}
-	lim := graph.NewRateLimiter(0.5, 3) // a request per 2 s, bursts of 3
+	lim := httpapi.NewRateLimiter(0.5, 3) // a request per 2 s, bursts of 3
 	lim.Now = clock.Now
-	e := newEnvWith(t, graph.Options{Limits: graph.Limits{RateLimiter: lim}})
+	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: lim})
 	body := gqlBody(t, `{ eventTypes { id } }`, nil)
 	// send makes n requests, which must have status want; the refusals
 	// must say to retry after retry seconds.

@@ -1,8 +1,7 @@
-package graph
+package httpapi
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,10 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reimburse/reimburse/internal/apierr"
+	"github.com/reimburse/reimburse/internal/reports"
 	"github.com/reimburse/reimburse/model"
 )
 
-// NewMonthlyCSV returns the handler of GET /reports/monthly.csv: the report
+// MonthlyCSV returns the handler of GET /reports/monthly.csv: the report
 // of the `report` query (same parameters, semantics, access and exact
 // amounts) as one row per month x caregiver, streamed. A CAREGIVER token
 // gets its own rows only; naming another caregiver is 403 FORBIDDEN.
@@ -23,35 +24,29 @@ import (
 // caregiverIds (comma-separated or repeated; absent means all, present but
 // empty means none); any other parameter is 400. Errors are JSON
 // GraphQL-style errors with the same codes.
-func NewMonthlyCSV(cfg Options) http.Handler {
+func (a *API) MonthlyCSV() http.Handler {
+	cfg := a.opts
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q, err := csvQuery(r)
-		if err == nil {
-			q.CaregiverIDs, err = scopeReport(principalFrom(r.Context()), q.CaregiverIDs)
-		}
 		if err != nil {
-			csvError(cfg, w, r, err)
+			apierr.Respond(cfg.Logger, w, r, err)
 			return
 		}
-		rep, err := cfg.Store.Report(r.Context(), q)
+		rep, err := reports.Report(r.Context(), cfg.Store, q)
 		if err != nil {
-			csvError(cfg, w, r, err)
+			apierr.Respond(cfg.Logger, w, r, err)
 			return
 		}
-		var ids []int64
+		ids := map[int64]bool{}
 		for _, m := range rep.Months {
 			for _, c := range m.Caregivers {
-				ids = append(ids, c.CaregiverID)
+				ids[c.CaregiverID] = true
 			}
 		}
-		cgs, err := cfg.Store.FindCaregiversByIDs(r.Context(), ids)
+		cgs, err := reports.Caregivers(r.Context(), cfg.Store, ids)
 		if err != nil {
-			csvError(cfg, w, r, err)
+			apierr.Respond(cfg.Logger, w, r, err)
 			return
-		}
-		names := make(map[int64]string, len(cgs))
-		for _, c := range cgs {
-			names[c.ID] = c.Name
 		}
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+csvFilename(q)+`"`)
@@ -60,13 +55,13 @@ func NewMonthlyCSV(cfg Options) http.Handler {
 		for _, m := range rep.Months {
 			for _, c := range m.Caregivers {
 				t := c.Totals
-				_ = cw.Write([]string{m.Month.String(), strconv.FormatInt(c.CaregiverID, 10), csvSafe(names[c.CaregiverID]),
+				_ = cw.Write([]string{m.Month.String(), strconv.FormatInt(c.CaregiverID, 10), csvSafe(cgs[c.CaregiverID].Name),
 					strconv.FormatInt(t.EventCount, 10), t.Amount().Decimal(), t.Reimbursed.Decimal(), t.Pending.Decimal(), rep.Currency})
 			}
 		}
 		cw.Flush()
 	})
-	return cfg.wrap("csv", []string{http.MethodGet, http.MethodHead}, h)
+	return a.Wrap("csv", []string{http.MethodGet, http.MethodHead}, h)
 }
 
 // csvParams are the parameters of the CSV export; any other is refused,
@@ -159,24 +154,6 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// csvError answers with the HTTP status of the error's code and a JSON body
-// shaped like a GraphQL error response.
-func csvError(cfg Options, w http.ResponseWriter, r *http.Request, err error) {
-	var me *model.Error
-	if !errors.As(err, &me) || me.Code == model.EInternal {
-		id := RequestID(r.Context())
-		cfg.Logger.ErrorContext(r.Context(), "internal error", "request_id", id, "err", err)
-		infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeInternalError })
-		writeError(w, http.StatusInternalServerError, internalMessage(r.Context(), id), CodeInternalError, id, "")
-		return
-	}
-	code := wireCode(me.Code)
-	infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = code })
-	status := map[string]int{CodeBadUserInput: http.StatusBadRequest, CodeNotFound: http.StatusNotFound, CodeConflict: http.StatusConflict,
-		CodeForbidden: http.StatusForbidden, CodeUnauthent: http.StatusUnauthorized, CodeRateLimited: http.StatusTooManyRequests}[code]
-	writeError(w, status, me.Message, code, "", me.Field)
 }
 
 // plusHint explains a time that fails to parse only because the + of its

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"fmt"
@@ -8,7 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/reimburse/reimburse/model"
+	"github.com/reimburse/reimburse/internal/apierr"
+	"github.com/reimburse/reimburse/internal/reqctx"
 	"golang.org/x/time/rate"
 )
 
@@ -89,7 +90,7 @@ func (l *RateLimiter) sweep(now time.Time) {
 // a valid token never reach it.
 func rateLimit(l *RateLimiter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := r.Context().Value(principalKey{}).(model.Principal)
+		p, ok := reqctx.Principal(r.Context())
 		if !ok { // CORS preflight, which carries no token
 			next.ServeHTTP(w, r)
 			return
@@ -104,10 +105,10 @@ func rateLimit(l *RateLimiter, next http.Handler) http.Handler {
 			return
 		}
 		secs := max(1, int(math.Ceil(wait.Seconds())))
-		infoFrom(r.Context()).set(func(ri *requestInfo) { ri.code = CodeRateLimited })
+		reqctx.SetCode(r.Context(), apierr.CodeRateLimited)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		writeError(w, http.StatusTooManyRequests,
+		apierr.Write(w, http.StatusTooManyRequests,
 			fmt.Sprintf("rate limit exceeded: a token may make %g requests per second, in bursts of up to %d; retry after %d s", float64(l.limit), l.burst, secs),
-			CodeRateLimited, "", "")
+			apierr.CodeRateLimited, "", "")
 	})
 }

@@ -53,8 +53,7 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	var out *model.Reimbursement
-	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	return s.payout(ctx, func(ctx context.Context, tx bun.Tx) (reimbursementRow, rollupDeltas, error) {
 		// Locked in id order on PostgreSQL, so that a concurrent void or
 		// payout of the same events waits for this one and then sees them
 		// REIMBURSED, and two payouts lock shared events in one order.
@@ -62,7 +61,7 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 		q := tx.NewSelect().Model(&rows).Column("id", "status", "amount", "month", "caregiver_id", "event_type_id").
 			Where("id IN (?)", bun.In(ids)).OrderExpr("id")
 		if err := s.forUpdate(q).Scan(ctx); err != nil {
-			return fmt.Errorf("store: find events to reimburse: %w", err)
+			return reimbursementRow{}, nil, fmt.Errorf("store: find events to reimburse: %w", err)
 		}
 		var errs model.Errors
 		byID := make(map[int64]eventRow, len(rows))
@@ -81,43 +80,33 @@ func (s *Store) ReimburseEvents(ctx context.Context, by model.Principal, ids []i
 			default:
 				var err error
 				if total, err = total.Add(model.Money(r.Amount)); err != nil {
-					return errPayoutOverflow("events")
+					return reimbursementRow{}, nil, errPayoutOverflow("events")
 				}
 				if err := d.move(r.Month, r.CaregiverID, r.EventTypeID, model.StatusPending, model.StatusReimbursed, 1, r.Amount); err != nil {
-					return err
+					return reimbursementRow{}, nil, err
 				}
 			}
 		}
 		if len(errs) > 0 {
-			return errs
+			return reimbursementRow{}, nil, errs
 		}
 		row, err := s.newPayout(ctx, tx, by, int64(len(ids)), int64(total))
 		if err != nil {
-			return err
+			return reimbursementRow{}, nil, err
 		}
 		n, err := markReimbursed(ctx, tx, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
 			return q.Where("id IN (?)", bun.In(ids))
 		})
 		if err != nil {
-			return err
+			return reimbursementRow{}, nil, err
 		}
 		if n != int64(len(ids)) {
 			// Unreachable while the rows are locked; checked so that the
 			// rollups never move for events that did not change.
-			return model.Errorf(model.EConflict, "%d of the %d events changed concurrently; only PENDING events can be reimbursed", int64(len(ids))-n, len(ids))
+			return reimbursementRow{}, nil, model.Errorf(model.EConflict, "%d of the %d events changed concurrently; only PENDING events can be reimbursed", int64(len(ids))-n, len(ids))
 		}
-		if err := applyRollups(ctx, tx, d); err != nil {
-			return err
-		}
-		r := row.model()
-		out = &r
-		return nil
+		return row, d, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.obs.EventsReimbursed(int(out.EventCount))
-	return out, nil
 }
 
 // ReimbursePending reimburses every PENDING event of the caregivers (all
@@ -131,10 +120,9 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 	if len(caregiverIDs) > model.MaxBatch {
 		return nil, model.Invalid("caregiverIds", "at most %d ids", model.MaxBatch)
 	}
-	var out *model.Reimbursement
-	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	return s.payout(ctx, func(ctx context.Context, tx bun.Tx) (reimbursementRow, rollupDeltas, error) {
 		if err := checkCaregivers(ctx, tx, caregiverIDs); err != nil {
-			return err
+			return reimbursementRow{}, nil, err
 		}
 		where := func(q bun.QueryBuilder) bun.QueryBuilder {
 			q = q.Where("status = ?", model.StatusPending).Where("month <= ?", int32(through))
@@ -150,37 +138,51 @@ func (s *Store) ReimbursePending(ctx context.Context, by model.Principal, caregi
 		// back from the events that now link to the payout.
 		row, err := s.newPayout(ctx, tx, by, 0, 0)
 		if err != nil {
-			return err
+			return reimbursementRow{}, nil, err
 		}
 		n, err := markReimbursed(ctx, tx, row, func(q *bun.UpdateQuery) *bun.UpdateQuery {
 			return where(q.QueryBuilder()).Unwrap().(*bun.UpdateQuery)
 		})
 		if err != nil {
-			return err
+			return reimbursementRow{}, nil, err
 		}
 		if n == 0 {
-			return model.Invalid("through", "no PENDING events through %s for the given caregivers", through)
+			return reimbursementRow{}, nil, model.Invalid("through", "no PENDING events through %s for the given caregivers", through)
 		}
 		d, err := pendingDeltas(ctx, tx, func(q bun.QueryBuilder) bun.QueryBuilder {
 			return q.Where("reimbursement_id = ?", row.ID)
 		})
 		if err != nil {
-			return err
+			return reimbursementRow{}, nil, err
 		}
 		for k, v := range d {
 			if k.status == model.StatusReimbursed {
 				total, err := model.Money(row.Total).Add(model.Money(v[1]))
 				if err != nil {
-					return errPayoutOverflow("caregivers or months")
+					return reimbursementRow{}, nil, errPayoutOverflow("caregivers or months")
 				}
 				row.EventCount, row.Total = row.EventCount+v[0], int64(total)
 			}
 		}
 		if row.EventCount != n {
-			return fmt.Errorf("store: payout %d links %d events, marked %d", row.ID, row.EventCount, n)
+			return reimbursementRow{}, nil, fmt.Errorf("store: payout %d links %d events, marked %d", row.ID, row.EventCount, n)
 		}
 		if _, err := tx.NewUpdate().Model(&row).Column("event_count", "total").WherePK().Exec(ctx); err != nil {
-			return fmt.Errorf("store: total payout: %w", err)
+			return reimbursementRow{}, nil, fmt.Errorf("store: total payout: %w", err)
+		}
+		return row, d, nil
+	})
+}
+
+// payout runs a payout's transaction: pay marks the events and returns
+// the payout and its rollup deltas, which are applied in the same
+// transaction; the payout is reported to the observer once committed.
+func (s *Store) payout(ctx context.Context, pay func(ctx context.Context, tx bun.Tx) (reimbursementRow, rollupDeltas, error)) (*model.Reimbursement, error) {
+	var out *model.Reimbursement
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		row, d, err := pay(ctx, tx)
+		if err != nil {
+			return err
 		}
 		if err := applyRollups(ctx, tx, d); err != nil {
 			return err

@@ -18,6 +18,12 @@ func ParseDateTime(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, Errorf(EInvalid, "invalid DateTime %s: expected RFC 3339 with an offset, e.g. \"2024-03-01T09:30:00+01:00\"", Quote(s))
 	}
+	// An offset can carry 0000-01-01 or 9999-12-31 past the years RFC 3339
+	// writes in UTC, and every output is in UTC: refused, so that what is
+	// read can always be written back and read again.
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		return time.Time{}, Errorf(EInvalid, "invalid DateTime %s: in UTC it lies outside the years 0001 to 9999", Quote(s))
+	}
 	return t.UTC(), nil
 }
 

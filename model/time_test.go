@@ -69,13 +69,15 @@ var rfc3339 = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:
 // grammar for the shape, and time.Parse for the calendar and the instant.
 func FuzzParseDateTime(f *testing.F) {
 	for _, s := range []string{"2024-03-01T09:30:00+01:00", "2024-03-01T09:30:00Z", "2024-02-30T10:00:00Z", "2024-03-01T09:30:00",
-		"2024-03-01T9:30:00Z", "2024-03-01T09:30:00,5Z", "2024-03-01T09:30:00+01:60", "2024-03-01T09:30:00.1234567891Z"} {
+		"2024-03-01T9:30:00Z", "2024-03-01T09:30:00,5Z", "2024-03-01T09:30:00+01:60", "2024-03-01T09:30:00.1234567891Z",
+		"0000-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := model.ParseDateTime(s)
 		ref, refErr := time.Parse(time.RFC3339, s)
-		ok := refErr == nil && rfc3339.MatchString(s)
+		// DateTimes are read and written in UTC, years 0001 to 9999.
+		ok := refErr == nil && rfc3339.MatchString(s) && ref.UTC().Year() >= 1 && ref.UTC().Year() <= 9999
 		if !ok {
 			if model.ErrorCode(err) != model.EInvalid {
 				t.Fatalf("ParseDateTime(%q) = %v, %v; want EInvalid (reference: %v)", s, got, err, refErr)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -46,8 +47,8 @@ func newAuthzFixture(t testing.TB) *authzFixture {
 	e := newEnv(t)
 	f := &authzFixture{admin: e}
 	f.A, f.B, f.T = e.caregiver(t, "Anna"), e.caregiver(t, "Bo"), e.eventType(t, "XRAY", "100.00")
-	ids := e.register(t, ev(f.T, f.A, utc(2024, 6, 1, 9, 0)), ev(f.T, f.B, utc(2024, 6, 2, 9, 0)),
-		ev(f.T, f.A, utc(2024, 5, 1, 9, 0)), ev(f.T, f.B, utc(2024, 5, 2, 9, 0)))
+	ids := e.register(t, ev(f.T, f.A, testsupport.UTC(2024, 6, 1, 9, 0)), ev(f.T, f.B, testsupport.UTC(2024, 6, 2, 9, 0)),
+		ev(f.T, f.A, testsupport.UTC(2024, 5, 1, 9, 0)), ev(f.T, f.B, testsupport.UTC(2024, 5, 2, 9, 0)))
 	f.EA, f.EB, f.EAR, f.EBR = ids[0], ids[1], ids[2], ids[3]
 	p, err := e.s.Authenticate(context.Background(), e.secret)
 	if err != nil {

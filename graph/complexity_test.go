@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -67,7 +68,7 @@ func reportEnvWith(t *testing.T, o graph.Options) (*env, int64, int64, int64) {
 	typ, a, b := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Anna"), e.caregiver(t, "Bertil")
 	var ins []model.NewEvent
 	for m := time.January; m <= time.December; m++ {
-		ins = append(ins, ev(typ, a, utc(2023, m, 10, 9, 0)), ev(typ, b, utc(2023, m, 20, 9, 0)))
+		ins = append(ins, ev(typ, a, testsupport.UTC(2023, m, 10, 9, 0)), ev(typ, b, testsupport.UTC(2023, m, 20, 9, 0)))
 	}
 	e.register(t, ins...)
 	return e, typ, a, b
@@ -134,7 +135,7 @@ func TestReportCost(t *testing.T) {
 
 	t.Run("byEventType counts every event type", func(t *testing.T) {
 		e, _, a, _ := reportEnv(t, 215)
-		e.register(t, ev(e.eventType(t, "LAB", "10.00"), a, utc(2023, 5, 5, 0, 0)))
+		e.register(t, ev(e.eventType(t, "LAB", "10.00"), a, testsupport.UTC(2023, 5, 5, 0, 0)))
 		// 12 x 4 + 24 x 3 + 24 x 2 types x 2 = 216.
 		const q = `{ report { months { caregivers { byEventType { eventType { code } totals { eventCount } } } } } }`
 		requireComplexity(t, e.post(t, q), "cost 216")
@@ -145,7 +146,7 @@ func TestReportCost(t *testing.T) {
 		q := fmt.Sprintf(cellsQuery, "")
 		e.mustQuery(t, q, nil)
 		// A third caregiver's event in January 2024: 13 months x 3.
-		e.register(t, ev(typ, e.caregiver(t, "Cecilia"), utc(2024, 1, 5, 0, 0)))
+		e.register(t, ev(typ, e.caregiver(t, "Cecilia"), testsupport.UTC(2024, 1, 5, 0, 0)))
 		requireComplexity(t, e.post(t, q), "13 months x 3 caregivers")
 	})
 
@@ -238,9 +239,9 @@ func TestReportCostScope(t *testing.T) {
 	typ, a, b, c := e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), e.caregiver(t, "Bertil"), e.caregiver(t, "Cecilia")
 	var ins []model.NewEvent
 	for m := time.January; m <= time.June; m++ {
-		ins = append(ins, ev(typ, b, utc(2024, m, 3, 9, 0)), ev(typ, c, utc(2024, m, 4, 9, 0)))
+		ins = append(ins, ev(typ, b, testsupport.UTC(2024, m, 3, 9, 0)), ev(typ, c, testsupport.UTC(2024, m, 4, 9, 0)))
 	}
-	ins = append(ins, ev(typ, a, utc(2024, 2, 5, 9, 0)), ev(typ, a, utc(2024, 3, 5, 9, 0)))
+	ins = append(ins, ev(typ, a, testsupport.UTC(2024, 2, 5, 9, 0)), ev(typ, a, testsupport.UTC(2024, 3, 5, 9, 0)))
 	e.register(t, ins...)
 	// The ADMIN backdates one of Anna's events to 0001-01-01.
 	e.mustQuery(t, fmt.Sprintf(`mutation { registerEvent(input: {eventTypeId: "%d", caregiverId: "%d", occurredAt: "0001-01-01T00:00:00Z"}) { id } }`, typ, a), nil)

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store/storetest"
 )
 
@@ -73,7 +74,7 @@ func TestInternalErrorStoreClosed(t *testing.T) {
 
 func TestInternalErrorInResolver(t *testing.T) {
 	e := newEnv(t)
-	e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Ann"), utc(2024, 1, 1, 0, 0)))
+	e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Ann"), testsupport.UTC(2024, 1, 1, 0, 0)))
 	// Break the events table behind the store's back: the token lookup still
 	// works, the events query fails inside the resolver.
 	driver, dsn, gone := "sqlite", "file:"+e.path+"?_pragma=busy_timeout(5000)", "no such table"

@@ -17,6 +17,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -68,11 +69,11 @@ func BenchmarkReportNested(b *testing.B) {
 				h := handlers[name]
 				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
-					cpu := cpuTime()
+					cpu := testsupport.CPUTime()
 					for b.Loop() {
 						benchPost(b, h, secret, body)
 					}
-					b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(testsupport.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 					b.ReportMetric(float64(len(want)), "resp-bytes")
 				})
 			}

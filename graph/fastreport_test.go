@@ -19,6 +19,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -374,7 +375,7 @@ func TestFastReport(t *testing.T) {
 		})
 	}
 	t.Run("OK disabled", func(t *testing.T) {
-		log := &syncBuffer{}
+		log := &testsupport.SyncBuffer{}
 		h := handler(graph.Options{Store: tw.s, Logger: slog.New(slog.NewTextHandler(log, nil)), DisableFastReport: true}, httpapi.Options{})
 		resp := tw.send(h, "off", gqlBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
 		if resp.Code != http.StatusOK || strings.Contains(log.String(), "fast_report") {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/uptrace/bun"
@@ -107,7 +108,7 @@ func TestRequestTimeout(t *testing.T) {
 	cut := &atomic.Int32{}
 	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RequestTimeout: limit},
 		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"GROUP BY", cut}) })
-	e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), utc(2024, 1, 1, 0, 0)))
+	e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), testsupport.UTC(2024, 1, 1, 0, 0)))
 
 	r := e.raw(t, gqlBody(t, `{ eventTypes { code } report { totals { eventCount } } }`, nil), e.authed())
 	// Counted, not timed: the stalled statement was released by the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 // TestReportSkippedMidnight: Asunción skipped midnight of 1 October 2023
@@ -19,8 +20,8 @@ import (
 func TestReportSkippedMidnight(t *testing.T) {
 	e := newEnv(t, zone(t, "America/Asuncion"))
 	xray, ann, bo := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
-	e.register(t, ev(xray, ann, utc(2023, 9, 15, 12, 0)), ev(xray, ann, utc(2023, 10, 1, 3, 30)),
-		ev(xray, bo, utc(2023, 10, 1, 4, 30)), ev(xray, bo, utc(2023, 10, 15, 12, 0)))
+	e.register(t, ev(xray, ann, testsupport.UTC(2023, 9, 15, 12, 0)), ev(xray, ann, testsupport.UTC(2023, 10, 1, 3, 30)),
+		ev(xray, bo, testsupport.UTC(2023, 10, 1, 4, 30)), ev(xray, bo, testsupport.UTC(2023, 10, 15, 12, 0)))
 
 	requireLines(t, e.report(t, client.Var("to", "2023-10-01T04:00:00Z")),
 		"total 2 20.00 r0.00 p20.00",

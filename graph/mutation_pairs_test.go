@@ -13,6 +13,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -46,10 +47,10 @@ func newPairFixture(t testing.TB, e *env, n int) *pairFixture {
 		t.Fatal(err)
 	}
 	f.U = u.ID
-	keyed := ev(f.T, f.D, utc(2024, 6, 4, 9, 0))
+	keyed := ev(f.T, f.D, testsupport.UTC(2024, 6, 4, 9, 0))
 	keyed.IdempotencyKey = &f.Key
-	ids := e.register(t, ev(f.T, f.C, utc(2024, 6, 1, 9, 0)), ev(f.T, f.C, utc(2024, 6, 2, 9, 0)),
-		ev(f.T, f.D, utc(2024, 6, 3, 9, 0)), keyed, ev(f.T, f.D, utc(2024, 6, 5, 9, 0)))
+	ids := e.register(t, ev(f.T, f.C, testsupport.UTC(2024, 6, 1, 9, 0)), ev(f.T, f.C, testsupport.UTC(2024, 6, 2, 9, 0)),
+		ev(f.T, f.D, testsupport.UTC(2024, 6, 3, 9, 0)), keyed, ev(f.T, f.D, testsupport.UTC(2024, 6, 5, 9, 0)))
 	f.CE1, f.CE2, f.DE, f.DK, f.DV = ids[0], ids[1], ids[2], ids[3], ids[4]
 	p, err := e.s.Authenticate(ctx, e.secret)
 	if err != nil {

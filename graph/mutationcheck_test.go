@@ -15,6 +15,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store"
 	"github.com/uptrace/bun"
 )
@@ -26,7 +27,7 @@ import (
 func TestMutationSelectionArgsCheckedBeforeWrite(t *testing.T) {
 	e := newEnv(t)
 	c, typ := e.caregiver(t, "Ann"), e.eventType(t, "XRAY", "100.00")
-	pending := e.register(t, ev(typ, c, utc(2024, 6, 1, 9, 0)), ev(typ, c, utc(2024, 6, 2, 9, 0)))
+	pending := e.register(t, ev(typ, c, testsupport.UTC(2024, 6, 1, 9, 0)), ev(typ, c, testsupport.UTC(2024, 6, 2, 9, 0)))
 	reimburse := fmt.Sprintf(`reimburseEvents(ids: ["%d"])`, pending[0])
 	register := fmt.Sprintf(`registerEvent(input: {eventTypeId: "%d", caregiverId: "%d", occurredAt: "2024-06-10T09:00:00Z"})`, typ, c)
 	for _, tc := range []struct {
@@ -208,7 +209,7 @@ func TestMutationTimeoutBeforeWrite(t *testing.T) {
 	var cut atomic.Int32
 	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RequestTimeout: 100 * time.Millisecond},
 		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"UPDATE", &cut}) })
-	ids := e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), utc(2024, 6, 1, 9, 0)))
+	ids := e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), testsupport.UTC(2024, 6, 1, 9, 0)))
 	r := e.raw(t, gqlBody(t, fmt.Sprintf(`mutation { reimburseEvents(ids: ["%d"]) { id } }`, ids[0]), nil), e.authed())
 	requireOne(t, r.Errors, "INTERNAL_SERVER_ERROR", "")
 	if err := r.Errors[0]; !strings.HasPrefix(err.Message, "the request exceeded the server's time limit of 100ms;") {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -29,7 +30,7 @@ func seedSpread(t *testing.T, e *env, n, cgs, types, months int) {
 	}
 	ins := make([]model.NewEvent, n)
 	for i := range ins {
-		at := utc(2023, time.Month(1+(i/cgs)%months), 1+i%28, 10, 0).Add(time.Duration(i) * time.Second)
+		at := testsupport.UTC(2023, time.Month(1+(i/cgs)%months), 1+i%28, 10, 0).Add(time.Duration(i) * time.Second)
 		ins[i] = ev(typeIDs[(i+i/cgs)%types], cgIDs[i%cgs], at)
 	}
 	e.register(t, ins...)
@@ -194,7 +195,7 @@ func TestAuditNoNPlusOne(t *testing.T) {
 		}
 		var ids []int64
 		for j := range n {
-			evs, err := e.s.RegisterEvents(t.Context(), ps[j%len(ps)], []model.NewEvent{ev(typ, cg, utc(2023, time.Month(1+j%12), 1, 10, 0).Add(time.Duration(j)*time.Second))})
+			evs, err := e.s.RegisterEvents(t.Context(), ps[j%len(ps)], []model.NewEvent{ev(typ, cg, testsupport.UTC(2023, time.Month(1+j%12), 1, 10, 0).Add(time.Duration(j)*time.Second))})
 			if err != nil {
 				t.Fatal(err)
 			}

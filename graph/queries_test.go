@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 func TestByIDUnknownIsNull(t *testing.T) {
@@ -84,7 +85,7 @@ func seedEvents(t *testing.T, e *env, n int) []string {
 	types := []int64{e.eventType(t, "XRAY", "100.00"), e.eventType(t, "LAB", "20.00")}
 	ins := make([]any, n)
 	for i := range ins {
-		at := utc(2024, 1, 1, 0, 0).Add(time.Duration(i-i%3/2) * time.Hour)
+		at := testsupport.UTC(2024, 1, 1, 0, 0).Add(time.Duration(i-i%3/2) * time.Hour)
 		ins[i] = regIn(types[i%2], cgs[i%3], at.Format(time.RFC3339))
 	}
 	var out struct{ RegisterEvents []struct{ ID string } }
@@ -192,11 +193,11 @@ func TestEventsFilter(t *testing.T) {
 	xray, lab := e.eventType(t, "XRAY", "100.00"), e.eventType(t, "LAB", "20.00")
 	ann, bo := e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
 	ids := e.register(t,
-		ev(xray, ann, utc(2024, 1, 10, 8, 0)), // 0
-		ev(lab, ann, utc(2024, 2, 1, 0, 0)),   // 1
-		ev(xray, bo, utc(2024, 2, 15, 8, 0)),  // 2
-		ev(lab, bo, utc(2024, 3, 1, 0, 0)),    // 3
-		ev(xray, ann, utc(2024, 3, 20, 8, 0)), // 4
+		ev(xray, ann, testsupport.UTC(2024, 1, 10, 8, 0)), // 0
+		ev(lab, ann, testsupport.UTC(2024, 2, 1, 0, 0)),   // 1
+		ev(xray, bo, testsupport.UTC(2024, 2, 15, 8, 0)),  // 2
+		ev(lab, bo, testsupport.UTC(2024, 3, 1, 0, 0)),    // 3
+		ev(xray, ann, testsupport.UTC(2024, 3, 20, 8, 0)), // 4
 	)
 	e.mustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{id(ids[0]), id(ids[2])}))
 	e.mustQuery(t, `mutation($id: ID!) { voidEvent(id: $id, reason: "dup") { id } }`, nil, client.Var("id", id(ids[3])))

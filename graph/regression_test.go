@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -93,7 +94,7 @@ func TestBugMoneyOverflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	const annSum = model.MaxMoney - model.MaxPrice/2
-	if err := l.Load(ctx, []store.BulkEvent{{EventTypeID: typ, CaregiverID: ann, OccurredAt: utc(2024, 3, 1, 8, 0), Amount: annSum}}); err != nil {
+	if err := l.Load(ctx, []store.BulkEvent{{EventTypeID: typ, CaregiverID: ann, OccurredAt: testsupport.UTC(2024, 3, 1, 8, 0), Amount: annSum}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Close(ctx); err != nil {
@@ -104,7 +105,7 @@ func TestBugMoneyOverflow(t *testing.T) {
 		t.Fatalf("the loaded event: %v, %v", loaded, err)
 	}
 	annEv := loaded[0].ID
-	boEv := e.register(t, ev(typ, bo, utc(2024, 3, 2, 8, 0)))[0]
+	boEv := e.register(t, ev(typ, bo, testsupport.UTC(2024, 3, 2, 8, 0)))[0]
 
 	// One more event at the cap for Ann passes int64 in her March.
 	at := client.Var("at", "2024-03-20T08:00:00Z")
@@ -148,7 +149,7 @@ func TestBugMoneyOverflow(t *testing.T) {
 func TestBugSubMicrosecondBoundsFloored(t *testing.T) {
 	e := newEnv(t)
 	typ, cg := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Ann")
-	ids := e.register(t, ev(typ, cg, utc(2024, 2, 1, 0, 0)), ev(typ, cg, utc(2024, 3, 1, 0, 0)))
+	ids := e.register(t, ev(typ, cg, testsupport.UTC(2024, 2, 1, 0, 0)), ev(typ, cg, testsupport.UTC(2024, 3, 1, 0, 0)))
 	const from, to = "2024-02-01T00:00:00.0000001Z", "2024-03-01T00:00:00.0000001Z"
 
 	var page eventsPage

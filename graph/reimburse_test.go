@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 const reimburseQ = `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) {
@@ -37,8 +38,8 @@ func (e *env) status(t testing.TB, eventID int64) string {
 func TestReimburseEvents(t *testing.T) {
 	e := newEnv(t)
 	xray, lab, ann, bo := e.eventType(t, "XRAY", "1250.50"), e.eventType(t, "LAB", "99.99"), e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
-	ids := e.register(t, ev(xray, ann, utc(2024, 3, 1, 9, 0)), ev(lab, bo, utc(2024, 3, 2, 9, 0)), ev(lab, ann, utc(2024, 4, 2, 9, 0)),
-		ev(xray, bo, utc(2024, 4, 3, 9, 0)))
+	ids := e.register(t, ev(xray, ann, testsupport.UTC(2024, 3, 1, 9, 0)), ev(lab, bo, testsupport.UTC(2024, 3, 2, 9, 0)), ev(lab, ann, testsupport.UTC(2024, 4, 2, 9, 0)),
+		ev(xray, bo, testsupport.UTC(2024, 4, 3, 9, 0)))
 
 	var out struct{ ReimburseEvents reimbursementOut }
 	e.mustQuery(t, reimburseQ, &out, client.Var("ids", []string{id(ids[0]), id(ids[1]), id(ids[2])}))
@@ -121,8 +122,8 @@ func TestReimbursePending(t *testing.T) {
 	e := newEnv(t)
 	xray, ann, bo := e.eventType(t, "XRAY", "100.25"), e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
 	ids := e.register(t,
-		ev(xray, ann, utc(2024, 2, 10, 9, 0)), ev(xray, ann, utc(2024, 3, 31, 23, 59)), ev(xray, bo, utc(2024, 3, 15, 9, 0)),
-		ev(xray, ann, utc(2024, 4, 1, 0, 0)), ev(xray, bo, utc(2024, 5, 1, 0, 0)))
+		ev(xray, ann, testsupport.UTC(2024, 2, 10, 9, 0)), ev(xray, ann, testsupport.UTC(2024, 3, 31, 23, 59)), ev(xray, bo, testsupport.UTC(2024, 3, 15, 9, 0)),
+		ev(xray, ann, testsupport.UTC(2024, 4, 1, 0, 0)), ev(xray, bo, testsupport.UTC(2024, 5, 1, 0, 0)))
 	const q = `mutation($cg: [ID!], $m: YearMonth!) { reimbursePending(caregiverIds: $cg, through: $m) { eventCount total { amount } events { nodes { id } } } }`
 
 	t.Run("OK one caregiver", func(t *testing.T) {
@@ -180,7 +181,7 @@ func TestReimbursePending(t *testing.T) {
 func TestVoidEvent(t *testing.T) {
 	e := newEnv(t)
 	xray, ann := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Ann")
-	ids := e.register(t, ev(xray, ann, utc(2024, 3, 1, 9, 0)), ev(xray, ann, utc(2024, 3, 2, 9, 0)), ev(xray, ann, utc(2024, 3, 3, 9, 0)))
+	ids := e.register(t, ev(xray, ann, testsupport.UTC(2024, 3, 1, 9, 0)), ev(xray, ann, testsupport.UTC(2024, 3, 2, 9, 0)), ev(xray, ann, testsupport.UTC(2024, 3, 3, 9, 0)))
 	e.mustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{id(ids[2])}))
 	const q = `mutation($id: ID!, $r: String!) { voidEvent(id: $id, reason: $r) { id status voidedAt voidReason amount { amount } } }`
 

@@ -9,6 +9,7 @@ import (
 	_ "time/tzdata" // zones for the tests even on hosts without a zoneinfo database
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store"
 )
 
@@ -83,14 +84,14 @@ func TestReport(t *testing.T) {
 	lab, xray := e.eventType(t, "LAB", "99.99"), e.eventType(t, "XRAY", "1250.50")
 	bo, ann, cy := e.caregiver(t, "Bo"), e.caregiver(t, "Ann"), e.caregiver(t, "Cy")
 	ids := e.register(t,
-		ev(xray, bo, utc(2024, 3, 1, 10, 0)),  // 0 pending
-		ev(lab, bo, utc(2024, 3, 2, 10, 0)),   // 1 voided
-		ev(xray, ann, utc(2024, 1, 5, 9, 0)),  // 2 reimbursed
-		ev(lab, ann, utc(2024, 1, 20, 9, 0)),  // 3 pending
-		ev(lab, bo, utc(2024, 1, 31, 23, 59)), // 4 pending
-		ev(lab, ann, utc(2024, 3, 15, 9, 0)),  // 5 reimbursed
-		ev(lab, ann, utc(2024, 3, 16, 9, 0)),  // 6 pending
-		ev(xray, ann, utc(2024, 1, 6, 9, 0)),  // 7 voided
+		ev(xray, bo, testsupport.UTC(2024, 3, 1, 10, 0)),  // 0 pending
+		ev(lab, bo, testsupport.UTC(2024, 3, 2, 10, 0)),   // 1 voided
+		ev(xray, ann, testsupport.UTC(2024, 1, 5, 9, 0)),  // 2 reimbursed
+		ev(lab, ann, testsupport.UTC(2024, 1, 20, 9, 0)),  // 3 pending
+		ev(lab, bo, testsupport.UTC(2024, 1, 31, 23, 59)), // 4 pending
+		ev(lab, ann, testsupport.UTC(2024, 3, 15, 9, 0)),  // 5 reimbursed
+		ev(lab, ann, testsupport.UTC(2024, 3, 16, 9, 0)),  // 6 pending
+		ev(xray, ann, testsupport.UTC(2024, 1, 6, 9, 0)),  // 7 voided
 	)
 	e.mustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{id(ids[2]), id(ids[5])}))
 	for _, i := range []int{1, 7} {
@@ -181,7 +182,7 @@ func TestReport(t *testing.T) {
 func TestReportLargeTotals(t *testing.T) {
 	e := newEnv(t)
 	big, ann := e.eventType(t, "BIG", "30000000.00"), e.caregiver(t, "Ann")
-	e.register(t, ev(big, ann, utc(2024, 2, 1, 0, 0)), ev(big, ann, utc(2024, 2, 2, 0, 0)), ev(big, ann, utc(2024, 3, 3, 0, 0)))
+	e.register(t, ev(big, ann, testsupport.UTC(2024, 2, 1, 0, 0)), ev(big, ann, testsupport.UTC(2024, 2, 2, 0, 0)), ev(big, ann, testsupport.UTC(2024, 3, 3, 0, 0)))
 	// 9,000,000,000 minor units: past 2^31, so only a Decimal string holds it.
 	requireLines(t, e.report(t),
 		"total 3 90000000.00 r0.00 p90000000.00",
@@ -209,7 +210,7 @@ func TestReportTimeZoneAndCurrency(t *testing.T) {
 	e := newEnv(t, func(o *store.Options) { o.TimeZone, o.Currency = loc, "EUR" })
 	xray, ann := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Ann")
 	// 23:30 UTC on 31 January is 00:30 on 1 February in Stockholm.
-	e.register(t, ev(xray, ann, utc(2024, 1, 31, 22, 59)), ev(xray, ann, utc(2024, 1, 31, 23, 30)))
+	e.register(t, ev(xray, ann, testsupport.UTC(2024, 1, 31, 22, 59)), ev(xray, ann, testsupport.UTC(2024, 1, 31, 23, 30)))
 	got := e.report(t)
 	if r := got.Report; r.TimeZone != "Europe/Stockholm" || r.Currency != "EUR" || r.Totals.Amount.Currency != "EUR" {
 		t.Fatalf("report zone %q currency %q/%q, want Europe/Stockholm, EUR", r.TimeZone, r.Currency, r.Totals.Amount.Currency)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 func TestDecimalOutput(t *testing.T) {
@@ -119,7 +120,7 @@ func TestDateTime(t *testing.T) {
 func TestYearMonth(t *testing.T) {
 	e := newEnv(t)
 	typ, cg := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Ann")
-	e.register(t, ev(typ, cg, utc(2024, 3, 10, 9, 0)))
+	e.register(t, ev(typ, cg, testsupport.UTC(2024, 3, 10, 9, 0)))
 	for _, bad := range []string{"2024-13", "2024-3", "24-03", "2024-00", "2024/03", "", "2024-03-01"} {
 		t.Run(strconv.Quote(bad), func(t *testing.T) {
 			e.mustFail(t, "BAD_USER_INPUT", "through",

@@ -3,7 +3,6 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/store/storetest"
@@ -37,7 +37,7 @@ type env struct {
 	c       *client.Client
 	secret  string
 	path    string
-	log     *syncBuffer
+	log     *testsupport.SyncBuffer
 	queries *queryCounter
 }
 
@@ -45,7 +45,7 @@ type env struct {
 // The store is closed at cleanup.
 func newEnv(t testing.TB, opts ...func(*store.Options)) *env {
 	t.Helper()
-	e := &env{path: storetest.DB(t), log: &syncBuffer{}, queries: &queryCounter{}}
+	e := &env{path: storetest.DB(t), log: &testsupport.SyncBuffer{}, queries: &queryCounter{}}
 	opt := store.Options{
 		Path:  e.path,
 		Now:   func() time.Time { return testNow },
@@ -201,24 +201,6 @@ func gqlBody(t testing.TB, query string, vars map[string]any) string {
 	return string(b)
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // queryCounter is a bun query hook that counts executed statements and
 // keeps their text.
 type queryCounter struct {
@@ -315,10 +297,6 @@ func (e *env) countEvents(t testing.TB) int {
 	}
 	e.mustQuery(t, `{ events(first: 1000) { edges { cursor } } }`, &out)
 	return len(out.Events.Edges)
-}
-
-func utc(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -51,12 +51,12 @@ func BenchmarkReportNested(b *testing.B) {
 		b.Run(fmt.Sprintf("%dx%d", months, cgs), func(b *testing.B) {
 			s, secret := benchStore(b, months, cgs)
 			from := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-			body := gqlBody(b, benchReportQ, map[string]any{
+			body := testsupport.GQLBody(b, benchReportQ, map[string]any{
 				"from": model.FormatDateTime(from), "to": model.FormatDateTime(from.AddDate(0, months, 0))})
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			handlers := map[string]http.Handler{
-				"fast":   handler(graph.Options{Store: s, Logger: quiet, Limits: benchLimits()}, benchHTTP()),
-				"gqlgen": handler(graph.Options{Store: s, Logger: quiet, DisableFastReport: true, Limits: benchLimits()}, benchHTTP()),
+				"fast":   testsupport.Handler(graph.Options{Store: s, Logger: quiet, Limits: benchLimits()}, benchHTTP()),
+				"gqlgen": testsupport.Handler(graph.Options{Store: s, Logger: quiet, DisableFastReport: true, Limits: benchLimits()}, benchHTTP()),
 			}
 			want := benchPost(b, handlers["gqlgen"], secret, body)
 			if got := benchPost(b, handlers["fast"], secret, body); !bytes.Equal(got, want) {

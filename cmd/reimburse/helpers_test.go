@@ -187,7 +187,14 @@ func (r *gqlResponse) code() string {
 // post sends a GraphQL POST with token as bearer (none when "").
 func post(t testing.TB, base, token, query string, vars map[string]any) *gqlResponse {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return postJSON(t, base, token, map[string]any{"query": query, "variables": vars})
+}
+
+// postJSON sends payload, JSON-encoded, as a GraphQL POST with token as
+// bearer (none when "").
+func postJSON(t testing.TB, base, token string, payload map[string]any) *gqlResponse {
+	t.Helper()
+	body, err := json.Marshal(payload)
 	if err != nil {
 		t.Fatal(err)
 	}

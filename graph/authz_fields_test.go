@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -141,7 +142,7 @@ func TestFieldMatrix(t *testing.T) {
 				if (want == allowed) != slices.Contains(directive, role) {
 					t.Fatalf("rule of %s says %s for %s, but @auth(roles: %v) disagrees", name, want, role, directive)
 				}
-				r := f.role(role).post(t, f.doc(rule.doc))
+				r := f.role(role).Post(t, f.doc(rule.doc))
 				switch want {
 				case allowed:
 					if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"`+field+`":`) {
@@ -154,7 +155,7 @@ func TestFieldMatrix(t *testing.T) {
 					}
 					continue
 				}
-				requireOne(t, r.Errors, "FORBIDDEN", "")
+				testsupport.RequireOne(t, r.Errors, "FORBIDDEN", "")
 				if p := r.Errors[0].Path; len(p) == 0 || p[len(p)-1] != field {
 					t.Fatalf("%s as %s: error path %v, want one ending in %s", name, role, p, field)
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -23,13 +24,13 @@ func (e *env) as(t testing.TB, role model.Role, cg int64) *env {
 	if role == model.RoleCaregiver {
 		in.CaregiverID = &cg
 	}
-	secret, _, err := e.s.CreateToken(context.Background(), in)
+	secret, _, err := e.S.CreateToken(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := *e
-	c.secret = secret
-	c.c = client.New(e.h, client.AddHeader("Authorization", "Bearer "+secret))
+	c.Secret = secret
+	c.C = client.New(e.H, client.AddHeader("Authorization", "Bearer "+secret))
 	return &c
 }
 
@@ -45,15 +46,15 @@ func newAuthzFixture(t testing.TB) *authzFixture {
 	t.Helper()
 	e := newEnv(t)
 	f := &authzFixture{admin: e}
-	f.A, f.B, f.T = e.caregiver(t, "Anna"), e.caregiver(t, "Bo"), e.eventType(t, "XRAY", "100.00")
-	ids := e.register(t, ev(f.T, f.A, utc(2024, 6, 1, 9, 0)), ev(f.T, f.B, utc(2024, 6, 2, 9, 0)),
-		ev(f.T, f.A, utc(2024, 5, 1, 9, 0)), ev(f.T, f.B, utc(2024, 5, 2, 9, 0)))
+	f.A, f.B, f.T = e.Caregiver(t, "Anna"), e.Caregiver(t, "Bo"), e.EventType(t, "XRAY", "100.00")
+	ids := e.Register(t, testsupport.Event(f.T, f.A, testsupport.UTC(2024, 6, 1, 9, 0)), testsupport.Event(f.T, f.B, testsupport.UTC(2024, 6, 2, 9, 0)),
+		testsupport.Event(f.T, f.A, testsupport.UTC(2024, 5, 1, 9, 0)), testsupport.Event(f.T, f.B, testsupport.UTC(2024, 5, 2, 9, 0)))
 	f.EA, f.EB, f.EAR, f.EBR = ids[0], ids[1], ids[2], ids[3]
-	p, err := e.s.Authenticate(context.Background(), e.secret)
+	p, err := e.S.Authenticate(context.Background(), e.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	re, err := e.s.ReimburseEvents(context.Background(), *p, []int64{f.EAR, f.EBR})
+	re, err := e.S.ReimburseEvents(context.Background(), *p, []int64{f.EAR, f.EBR})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +66,8 @@ func newAuthzFixture(t testing.TB) *authzFixture {
 
 // doc fills the fixture's ids into a document: {A} {B} {T} {EA} {EB} {R}.
 func (f *authzFixture) doc(s string) string {
-	return strings.NewReplacer("{A}", id(f.A), "{B}", id(f.B), "{T}", id(f.T), "{EA}", id(f.EA), "{EB}", id(f.EB),
-		"{EAR}", id(f.EAR), "{R}", id(f.R)).Replace(s)
+	return strings.NewReplacer("{A}", testsupport.ID(f.A), "{B}", testsupport.ID(f.B), "{T}", testsupport.ID(f.T), "{EA}", testsupport.ID(f.EA), "{EB}", testsupport.ID(f.EB),
+		"{EAR}", testsupport.ID(f.EAR), "{R}", testsupport.ID(f.R)).Replace(s)
 }
 
 // role returns the fixture's env for a role.
@@ -79,15 +80,15 @@ func (f *authzFixture) role(r model.Role) *env {
 func (f *authzFixture) snapshot(t testing.TB) string {
 	t.Helper()
 	ctx := context.Background()
-	cgs, _, err := f.admin.s.FindCaregivers(ctx, model.CaregiverFilter{}, model.PageArgs{First: model.MaxPageSize})
+	cgs, _, err := f.admin.S.FindCaregivers(ctx, model.CaregiverFilter{}, model.PageArgs{First: model.MaxPageSize})
 	if err != nil {
 		t.Fatal(err)
 	}
-	types, err := f.admin.s.FindEventTypes(ctx)
+	types, err := f.admin.S.FindEventTypes(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, _, err := f.admin.s.FindEvents(ctx, model.EventFilter{}, model.PageArgs{First: model.MaxPageSize})
+	evs, _, err := f.admin.S.FindEvents(ctx, model.EventFilter{}, model.PageArgs{First: model.MaxPageSize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,14 +145,14 @@ var accessMatrix = map[string]rule{
 		doc:  `{ caregiver(id: "{A}") { id name } }`,
 		want: roles(allowed, allowed, scoped),
 		scope: func(t *testing.T, f *authzFixture, e *env) {
-			requireData(t, e.post(t, f.doc(`{ caregiver(id: "{B}") { id } }`)), `{"caregiver":null}`)
+			requireData(t, e.Post(t, f.doc(`{ caregiver(id: "{B}") { id } }`)), `{"caregiver":null}`)
 		},
 	},
 	"Query.caregivers": {
 		doc:  `{ caregivers { nodes { id } } }`,
 		want: roles(allowed, allowed, scoped),
 		scope: func(t *testing.T, f *authzFixture, e *env) {
-			requireData(t, e.post(t, `{ caregivers(first: 1000) { nodes { id } pageInfo { hasNextPage } } }`),
+			requireData(t, e.Post(t, `{ caregivers(first: 1000) { nodes { id } pageInfo { hasNextPage } } }`),
 				f.doc(`{"caregivers":{"nodes":[{"id":"{A}"}],"pageInfo":{"hasNextPage":false}}}`))
 		},
 	},
@@ -167,15 +168,15 @@ var accessMatrix = map[string]rule{
 		doc:  `{ event(id: "{EA}") { id caregiver { id } } }`,
 		want: roles(allowed, allowed, scoped),
 		scope: func(t *testing.T, f *authzFixture, e *env) {
-			requireData(t, e.post(t, f.doc(`{ event(id: "{EB}") { id } }`)), `{"event":null}`)
+			requireData(t, e.Post(t, f.doc(`{ event(id: "{EB}") { id } }`)), `{"event":null}`)
 		},
 	},
 	"Query.events": {
 		doc:  `{ events { nodes { id } } }`,
 		want: roles(allowed, allowed, scoped),
 		scope: func(t *testing.T, f *authzFixture, e *env) {
-			requireData(t, e.post(t, `{ events { nodes { id } } }`), f.doc(`{"events":{"nodes":[{"id":"{EAR}"},{"id":"{EA}"}]}}`))
-			requireData(t, e.post(t, f.doc(`{ events(filter: {caregiverIds: ["{B}"]}) { nodes { id } } }`)), `{"events":{"nodes":[]}}`)
+			requireData(t, e.Post(t, `{ events { nodes { id } } }`), f.doc(`{"events":{"nodes":[{"id":"{EAR}"},{"id":"{EA}"}]}}`))
+			requireData(t, e.Post(t, f.doc(`{ events(filter: {caregiverIds: ["{B}"]}) { nodes { id } } }`)), `{"events":{"nodes":[]}}`)
 		},
 	},
 	"Query.reimbursement": {
@@ -186,9 +187,9 @@ var accessMatrix = map[string]rule{
 		doc:  `{ report { totals { eventCount } } }`,
 		want: roles(allowed, allowed, scoped),
 		scope: func(t *testing.T, f *authzFixture, e *env) {
-			requireData(t, e.post(t, `{ report { totals { eventCount } months { caregivers { caregiver { id } } } } }`),
+			requireData(t, e.Post(t, `{ report { totals { eventCount } months { caregivers { caregiver { id } } } } }`),
 				f.doc(`{"report":{"totals":{"eventCount":2},"months":[{"caregivers":[{"caregiver":{"id":"{A}"}}]},{"caregivers":[{"caregiver":{"id":"{A}"}}]}]}}`))
-			e.mustFail(t, "FORBIDDEN", "caregiverIds", f.doc(`{ report(caregiverIds: ["{B}"]) { totals { eventCount } } }`))
+			e.MustFail(t, "FORBIDDEN", "caregiverIds", f.doc(`{ report(caregiverIds: ["{B}"]) { totals { eventCount } } }`))
 		},
 	},
 	"Mutation.createCaregiver": {
@@ -207,7 +208,7 @@ var accessMatrix = map[string]rule{
 		doc:  `mutation { registerEvent(input: {eventTypeId: "{T}", caregiverId: "{A}", occurredAt: "2024-06-10T09:00:00Z"}) { id caregiver { id } } }`,
 		want: roles(allowed, allowed, scoped),
 		scope: func(t *testing.T, f *authzFixture, e *env) {
-			e.mustFail(t, "FORBIDDEN", "input.caregiverId",
+			e.MustFail(t, "FORBIDDEN", "input.caregiverId",
 				f.doc(`mutation { registerEvent(input: {eventTypeId: "{T}", caregiverId: "{B}", occurredAt: "2024-06-10T09:00:00Z"}) { id } }`))
 		},
 	},
@@ -215,7 +216,7 @@ var accessMatrix = map[string]rule{
 		doc:  `mutation { registerEvents(inputs: [{eventTypeId: "{T}", caregiverId: "{A}", occurredAt: "2024-06-10T09:00:00Z"}]) { id } }`,
 		want: roles(allowed, allowed, scoped),
 		scope: func(t *testing.T, f *authzFixture, e *env) {
-			e.mustFail(t, "FORBIDDEN", "inputs[1].caregiverId", f.doc(`mutation { registerEvents(inputs: [
+			e.MustFail(t, "FORBIDDEN", "inputs[1].caregiverId", f.doc(`mutation { registerEvents(inputs: [
 				{eventTypeId: "{T}", occurredAt: "2024-06-10T09:00:00Z"},
 				{eventTypeId: "{T}", caregiverId: "{B}", occurredAt: "2024-06-10T09:00:00Z"}]) { id } }`))
 		},
@@ -232,7 +233,7 @@ var accessMatrix = map[string]rule{
 		doc:  `mutation { voidEvent(id: "{EA}", reason: "registered twice") { id status } }`,
 		want: roles(allowed, allowed, scoped),
 		scope: func(t *testing.T, f *authzFixture, e *env) {
-			e.mustFail(t, "NOT_FOUND", "id", f.doc(`mutation { voidEvent(id: "{EB}", reason: "not mine") { id } }`))
+			e.MustFail(t, "NOT_FOUND", "id", f.doc(`mutation { voidEvent(id: "{EB}", reason: "not mine") { id } }`))
 		},
 	},
 }
@@ -324,7 +325,7 @@ func TestAccessMatrix(t *testing.T) {
 					f := newAuthzFixture(t) // mutations change data: a fresh database per role
 					e := f.role(role)
 					before := f.snapshot(t)
-					r := e.post(t, f.doc(rule.doc))
+					r := e.Post(t, f.doc(rule.doc))
 					switch rule.want[role] {
 					case allowed, scoped:
 						if len(r.Errors) > 0 {
@@ -337,7 +338,7 @@ func TestAccessMatrix(t *testing.T) {
 							rule.scope(t, f, e)
 						}
 					case forbidden:
-						requireOne(t, r.Errors, "FORBIDDEN", "")
+						testsupport.RequireOne(t, r.Errors, "FORBIDDEN", "")
 						if p := r.Errors[0].Path; len(p) != 1 || p[0] != field {
 							t.Fatalf("%s as %s: error path %v, want [%s]", name, role, p, field)
 						}
@@ -369,7 +370,7 @@ func fieldData(t testing.TB, data json.RawMessage, field string) string {
 }
 
 // requireData asserts a response without errors whose data is want.
-func requireData(t testing.TB, r result, want string) {
+func requireData(t testing.TB, r testsupport.Result, want string) {
 	t.Helper()
 	if len(r.Errors) > 0 {
 		t.Fatalf("errors %+v, want data %s", r.Errors, want)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -34,11 +35,11 @@ func TestScopeEvents(t *testing.T) {
 			if strings.Contains(filter, "{B}") && !strings.Contains(filter, "{A}") || strings.Contains(filter, "[]") {
 				want = `{"events":{"nodes":[]}}`
 			}
-			requireData(t, f.caregiver.post(t, f.doc(`{ events(filter: `+filter+`) { nodes { id } } }`)), want)
+			requireData(t, f.caregiver.Post(t, f.doc(`{ events(filter: `+filter+`) { nodes { id } } }`)), want)
 		})
 	}
 	t.Run("ScopedFilterKeepsOtherConditions", func(t *testing.T) {
-		requireData(t, f.caregiver.post(t, f.doc(`{ events(filter: {statuses: [PENDING]}) { nodes { id } } }`)),
+		requireData(t, f.caregiver.Post(t, f.doc(`{ events(filter: {statuses: [PENDING]}) { nodes { id } } }`)),
 			f.doc(`{"events":{"nodes":[{"id":"{EA}"}]}}`))
 	})
 	t.Run("Paging", func(t *testing.T) {
@@ -48,18 +49,18 @@ func TestScopeEvents(t *testing.T) {
 				PageInfo pageInfo
 			}
 		}
-		f.caregiver.mustQuery(t, `{ events(first: 1) { nodes { id } pageInfo { hasNextPage endCursor } } }`, &page)
-		if len(page.Events.Nodes) != 1 || page.Events.Nodes[0].ID != id(f.EAR) || !page.Events.PageInfo.HasNextPage {
+		f.caregiver.MustQuery(t, `{ events(first: 1) { nodes { id } pageInfo { hasNextPage endCursor } } }`, &page)
+		if len(page.Events.Nodes) != 1 || page.Events.Nodes[0].ID != testsupport.ID(f.EAR) || !page.Events.PageInfo.HasNextPage {
 			t.Fatalf("first page %+v", page.Events)
 		}
-		requireData(t, f.caregiver.post(t, `query($a: String) { events(first: 5, after: $a) { nodes { id } pageInfo { hasNextPage } } }`,
+		requireData(t, f.caregiver.Post(t, `query($a: String) { events(first: 5, after: $a) { nodes { id } pageInfo { hasNextPage } } }`,
 			client.Var("a", *page.Events.PageInfo.EndCursor)), f.doc(`{"events":{"nodes":[{"id":"{EA}"}],"pageInfo":{"hasNextPage":false}}}`))
 	})
 	t.Run("AccountantSeesAll", func(t *testing.T) {
 		var out struct {
 			Events struct{ Nodes []struct{ ID string } }
 		}
-		f.accountant.mustQuery(t, `{ events { nodes { id } } }`, &out)
+		f.accountant.MustQuery(t, `{ events { nodes { id } } }`, &out)
 		if len(out.Events.Nodes) != 4 {
 			t.Fatalf("accountant sees %d events, want 4", len(out.Events.Nodes))
 		}
@@ -69,20 +70,20 @@ func TestScopeEvents(t *testing.T) {
 func TestScopeSingleReads(t *testing.T) {
 	f := newAuthzFixture(t)
 	// Another caregiver's rows read as null, exactly like unknown ids.
-	requireData(t, f.caregiver.post(t, f.doc(`{ own: event(id: "{EA}") { id } other: event(id: "{EB}") { id } unknown: event(id: "999") { id }
+	requireData(t, f.caregiver.Post(t, f.doc(`{ own: event(id: "{EA}") { id } other: event(id: "{EB}") { id } unknown: event(id: "999") { id }
 		me: caregiver(id: "{A}") { name } them: caregiver(id: "{B}") { name } }`)),
 		f.doc(`{"own":{"id":"{EA}"},"other":null,"unknown":null,"me":{"name":"Anna"},"them":null}`))
 
 	t.Run("PayoutsHidden", func(t *testing.T) {
 		// A payout spans caregivers: reimbursedAt shows, the payout does not.
-		requireData(t, f.caregiver.post(t, f.doc(`{ event(id: "{EAR}") { status reimbursedAt reimbursement { id } } }`)),
+		requireData(t, f.caregiver.Post(t, f.doc(`{ event(id: "{EAR}") { status reimbursedAt reimbursement { id } } }`)),
 			`{"event":{"status":"REIMBURSED","reimbursedAt":"2024-06-15T12:00:00Z","reimbursement":null}}`)
-		requireData(t, f.caregiver.post(t, `{ events { nodes { reimbursement { id } } } }`),
+		requireData(t, f.caregiver.Post(t, `{ events { nodes { reimbursement { id } } } }`),
 			`{"events":{"nodes":[{"reimbursement":null},{"reimbursement":null}]}}`)
-		requireData(t, f.accountant.post(t, f.doc(`{ event(id: "{EAR}") { reimbursement { id eventCount } } }`)),
+		requireData(t, f.accountant.Post(t, f.doc(`{ event(id: "{EAR}") { reimbursement { id eventCount } } }`)),
 			f.doc(`{"event":{"reimbursement":{"id":"{R}","eventCount":2}}}`))
-		err := f.caregiver.mustFail(t, "FORBIDDEN", "", f.doc(`{ reimbursement(id: "{R}") { id } }`))
-		if !contains(err.Message, "CAREGIVER") || !contains(err.Message, "Query.reimbursement") {
+		err := f.caregiver.MustFail(t, "FORBIDDEN", "", f.doc(`{ reimbursement(id: "{R}") { id } }`))
+		if !strings.Contains(err.Message, "CAREGIVER") || !strings.Contains(err.Message, "Query.reimbursement") {
 			t.Fatalf("message %q does not name the role and the field", err.Message)
 		}
 	})
@@ -95,29 +96,29 @@ func TestScopeReport(t *testing.T) {
 		{"month":"2024-05","caregivers":[{"caregiver":{"id":"{A}"}}]},
 		{"month":"2024-06","caregivers":[{"caregiver":{"id":"{A}"}}]}]}}`)
 	t.Run("OmittedIsItself", func(t *testing.T) {
-		requireData(t, f.caregiver.post(t, q), own)
+		requireData(t, f.caregiver.Post(t, q), own)
 	})
 	t.Run("Own", func(t *testing.T) {
-		requireData(t, f.caregiver.post(t, q, client.Var("ids", []string{id(f.A), id(f.A)})), own)
+		requireData(t, f.caregiver.Post(t, q, client.Var("ids", []string{testsupport.ID(f.A), testsupport.ID(f.A)})), own)
 	})
 	t.Run("EmptyStaysEmpty", func(t *testing.T) {
-		requireData(t, f.caregiver.post(t, q, client.Var("ids", []string{})), `{"report":{"totals":{"eventCount":0},"months":[]}}`)
+		requireData(t, f.caregiver.Post(t, q, client.Var("ids", []string{})), `{"report":{"totals":{"eventCount":0},"months":[]}}`)
 	})
 	for name, ids := range map[string][]string{
-		"ErrOther":        {id(f.B)},
-		"ErrOwnAndOther":  {id(f.A), id(f.B)},
+		"ErrOther":        {testsupport.ID(f.B)},
+		"ErrOwnAndOther":  {testsupport.ID(f.A), testsupport.ID(f.B)},
 		"ErrUnknown":      {"999"}, // FORBIDDEN, not BAD_USER_INPUT: no hint whether it exists
-		"ErrOwnAndUnkown": {id(f.A), "999"},
+		"ErrOwnAndUnkown": {testsupport.ID(f.A), "999"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f.caregiver.mustFail(t, "FORBIDDEN", "caregiverIds", q, client.Var("ids", ids))
+			f.caregiver.MustFail(t, "FORBIDDEN", "caregiverIds", q, client.Var("ids", ids))
 		})
 	}
 	t.Run("AccountantAny", func(t *testing.T) {
 		var out struct {
 			Report struct{ Totals struct{ EventCount int } }
 		}
-		f.accountant.mustQuery(t, q, &out, client.Var("ids", []string{id(f.B)}))
+		f.accountant.MustQuery(t, q, &out, client.Var("ids", []string{testsupport.ID(f.B)}))
 		if out.Report.Totals.EventCount != 2 {
 			t.Fatalf("accountant report on B: %+v", out)
 		}
@@ -129,36 +130,36 @@ func TestScopeRegister(t *testing.T) {
 	const one = `mutation($in: RegisterEventInput!) { registerEvent(input: $in) { caregiver { id } registeredAt } }`
 	const many = `mutation($ins: [RegisterEventInput!]!) { registerEvents(inputs: $ins) { caregiver { id } } }`
 	in := func(cg any, at string) map[string]any {
-		m := map[string]any{"eventTypeId": id(f.T), "occurredAt": at}
+		m := map[string]any{"eventTypeId": testsupport.ID(f.T), "occurredAt": at}
 		if cg != nil {
 			m["caregiverId"] = cg
 		}
 		return m
 	}
-	count := func() int { return f.admin.countEvents(t) }
+	count := func() int { return f.admin.CountEvents(t) }
 	start := count()
 
 	t.Run("OmittedIsItself", func(t *testing.T) {
-		requireData(t, f.caregiver.post(t, one, client.Var("in", in(nil, "2024-06-10T09:00:00Z"))),
+		requireData(t, f.caregiver.Post(t, one, client.Var("in", in(nil, "2024-06-10T09:00:00Z"))),
 			f.doc(`{"registerEvent":{"caregiver":{"id":"{A}"},"registeredAt":"2024-06-15T12:00:00Z"}}`))
 	})
 	t.Run("OwnID", func(t *testing.T) {
-		f.caregiver.mustQuery(t, one, nil, client.Var("in", in(id(f.A), "2024-06-10T09:00:00Z")))
+		f.caregiver.MustQuery(t, one, nil, client.Var("in", in(testsupport.ID(f.A), "2024-06-10T09:00:00Z")))
 	})
 	t.Run("ErrOther", func(t *testing.T) {
-		f.caregiver.mustFail(t, "FORBIDDEN", "input.caregiverId", one, client.Var("in", in(id(f.B), "2024-06-10T09:00:00Z")))
-		f.caregiver.mustFail(t, "FORBIDDEN", "input.caregiverId", one, client.Var("in", in("999", "2024-06-10T09:00:00Z")))
+		f.caregiver.MustFail(t, "FORBIDDEN", "input.caregiverId", one, client.Var("in", in(testsupport.ID(f.B), "2024-06-10T09:00:00Z")))
+		f.caregiver.MustFail(t, "FORBIDDEN", "input.caregiverId", one, client.Var("in", in("999", "2024-06-10T09:00:00Z")))
 	})
 	t.Run("ErrOtherInBatch", func(t *testing.T) {
-		r := f.caregiver.post(t, many, client.Var("ins", []any{
-			in(nil, "2024-06-10T09:00:00Z"), in(id(f.B), "2024-06-10T09:00:00Z"),
-			in(id(f.A), "2024-06-10T09:00:00Z"), in("999", "2024-06-10T09:00:00Z"),
+		r := f.caregiver.Post(t, many, client.Var("ins", []any{
+			in(nil, "2024-06-10T09:00:00Z"), in(testsupport.ID(f.B), "2024-06-10T09:00:00Z"),
+			in(testsupport.ID(f.A), "2024-06-10T09:00:00Z"), in("999", "2024-06-10T09:00:00Z"),
 		}))
 		if len(r.Errors) != 2 || string(r.Data) != `{"registerEvents":null}` {
 			t.Fatalf("errors %+v data %s, want two FORBIDDEN and registerEvents null", r.Errors, r.Data)
 		}
-		requireCode(t, r.Errors[0], "FORBIDDEN", "inputs[1].caregiverId")
-		requireCode(t, r.Errors[1], "FORBIDDEN", "inputs[3].caregiverId")
+		testsupport.RequireCode(t, r.Errors[0], "FORBIDDEN", "inputs[1].caregiverId")
+		testsupport.RequireCode(t, r.Errors[1], "FORBIDDEN", "inputs[3].caregiverId")
 	})
 	if got := count(); got != start+2 {
 		t.Fatalf("events %d, want %d: refused registrations wrote", got, start+2)
@@ -167,24 +168,24 @@ func TestScopeRegister(t *testing.T) {
 	// Backdating: the clock is 2024-06-15T12:00Z and the bound 720h, so
 	// 2024-05-16T12:00Z is the oldest instant a CAREGIVER may register.
 	t.Run("OKBackdateAtLimit", func(t *testing.T) {
-		f.caregiver.mustQuery(t, one, nil, client.Var("in", in(nil, "2024-05-16T12:00:00Z")))
+		f.caregiver.MustQuery(t, one, nil, client.Var("in", in(nil, "2024-05-16T12:00:00Z")))
 	})
 	t.Run("ErrBackdateTooOld", func(t *testing.T) {
-		err := f.caregiver.mustFail(t, "BAD_USER_INPUT", "input.occurredAt", one, client.Var("in", in(nil, "2024-05-16T11:59:59Z")))
-		if !contains(err.Message, "720h") {
+		err := f.caregiver.MustFail(t, "BAD_USER_INPUT", "input.occurredAt", one, client.Var("in", in(nil, "2024-05-16T11:59:59Z")))
+		if !strings.Contains(err.Message, "720h") {
 			t.Fatalf("message %q does not name the bound", err.Message)
 		}
-		r := f.caregiver.post(t, many, client.Var("ins", []any{in(nil, "2024-06-10T09:00:00Z"), in(nil, "2023-01-01T00:00:00Z")}))
-		requireOne(t, r.Errors, "BAD_USER_INPUT", "inputs[1].occurredAt")
+		r := f.caregiver.Post(t, many, client.Var("ins", []any{in(nil, "2024-06-10T09:00:00Z"), in(nil, "2023-01-01T00:00:00Z")}))
+		testsupport.RequireOne(t, r.Errors, "BAD_USER_INPUT", "inputs[1].occurredAt")
 	})
 	t.Run("OKAccountantAndAdminAnyAge", func(t *testing.T) {
 		for _, e := range []*env{f.accountant, f.admin} {
-			e.mustQuery(t, one, nil, client.Var("in", in(id(f.B), "2019-01-01T00:00:00Z")))
+			e.MustQuery(t, one, nil, client.Var("in", in(testsupport.ID(f.B), "2019-01-01T00:00:00Z")))
 		}
 	})
 	t.Run("ErrFutureForEveryRole", func(t *testing.T) {
 		for _, e := range []*env{f.caregiver, f.accountant, f.admin} {
-			e.mustFail(t, "BAD_USER_INPUT", "input.occurredAt", one, client.Var("in", in(id(f.A), "2024-06-15T12:05:01Z")))
+			e.MustFail(t, "BAD_USER_INPUT", "input.occurredAt", one, client.Var("in", in(testsupport.ID(f.A), "2024-06-15T12:05:01Z")))
 		}
 	})
 }
@@ -193,26 +194,26 @@ func TestScopeVoid(t *testing.T) {
 	f := newAuthzFixture(t)
 	const q = `mutation($id: ID!) { voidEvent(id: $id, reason: "dup") { id status } }`
 	t.Run("ErrOtherIsNotFound", func(t *testing.T) {
-		other := f.caregiver.mustFail(t, "NOT_FOUND", "id", q, client.Var("id", id(f.EB)))
-		unknown := f.caregiver.mustFail(t, "NOT_FOUND", "id", q, client.Var("id", "999"))
+		other := f.caregiver.MustFail(t, "NOT_FOUND", "id", q, client.Var("id", testsupport.ID(f.EB)))
+		unknown := f.caregiver.MustFail(t, "NOT_FOUND", "id", q, client.Var("id", "999"))
 		// The same answer as for an unknown id, apart from the id itself.
-		if strings.ReplaceAll(other.Message, id(f.EB), "N") != strings.ReplaceAll(unknown.Message, "999", "N") {
+		if strings.ReplaceAll(other.Message, testsupport.ID(f.EB), "N") != strings.ReplaceAll(unknown.Message, "999", "N") {
 			t.Fatalf("messages differ: %q vs %q", other.Message, unknown.Message)
 		}
 		// Another caregiver's reimbursed event too: NOT_FOUND, not CONFLICT.
-		f.caregiver.mustFail(t, "NOT_FOUND", "id", q, client.Var("id", id(f.EBR)))
+		f.caregiver.MustFail(t, "NOT_FOUND", "id", q, client.Var("id", testsupport.ID(f.EBR)))
 		if got := f.admin.status(t, f.EB); got != "PENDING" {
 			t.Fatalf("B's event is %s after a refused void", got)
 		}
 	})
 	t.Run("ErrOwnReimbursed", func(t *testing.T) {
-		f.caregiver.mustFail(t, "CONFLICT", "id", q, client.Var("id", id(f.EAR)))
+		f.caregiver.MustFail(t, "CONFLICT", "id", q, client.Var("id", testsupport.ID(f.EAR)))
 	})
 	t.Run("OKOwn", func(t *testing.T) {
-		requireData(t, f.caregiver.post(t, q, client.Var("id", id(f.EA))), f.doc(`{"voidEvent":{"id":"{EA}","status":"VOIDED"}}`))
+		requireData(t, f.caregiver.Post(t, q, client.Var("id", testsupport.ID(f.EA))), f.doc(`{"voidEvent":{"id":"{EA}","status":"VOIDED"}}`))
 	})
 	t.Run("OKAccountantAny", func(t *testing.T) {
-		f.accountant.mustQuery(t, q, nil, client.Var("id", id(f.EB)))
+		f.accountant.MustQuery(t, q, nil, client.Var("id", testsupport.ID(f.EB)))
 	})
 }
 
@@ -221,12 +222,12 @@ func TestAuditTrail(t *testing.T) {
 	// A's event registered by the caregiver, voided by the accountant; a B
 	// event registered by the accountant and reimbursed by the admin.
 	var reg struct{ RegisterEvent struct{ ID string } }
-	f.caregiver.mustQuery(t, `mutation { registerEvent(input: {eventTypeId: "`+id(f.T)+`", occurredAt: "2024-06-10T09:00:00Z"}) { id } }`, &reg)
-	f.accountant.mustQuery(t, `mutation($id: ID!) { voidEvent(id: $id, reason: "dup") { id } }`, nil, client.Var("id", reg.RegisterEvent.ID))
+	f.caregiver.MustQuery(t, `mutation { registerEvent(input: {eventTypeId: "`+testsupport.ID(f.T)+`", occurredAt: "2024-06-10T09:00:00Z"}) { id } }`, &reg)
+	f.accountant.MustQuery(t, `mutation($id: ID!) { voidEvent(id: $id, reason: "dup") { id } }`, nil, client.Var("id", reg.RegisterEvent.ID))
 	var reg2 struct{ RegisterEvent struct{ ID string } }
-	f.accountant.mustQuery(t, `mutation { registerEvent(input: {eventTypeId: "`+id(f.T)+`", caregiverId: "`+id(f.B)+`", occurredAt: "2024-06-11T09:00:00Z"}) { id } }`, &reg2)
+	f.accountant.MustQuery(t, `mutation { registerEvent(input: {eventTypeId: "`+testsupport.ID(f.T)+`", caregiverId: "`+testsupport.ID(f.B)+`", occurredAt: "2024-06-11T09:00:00Z"}) { id } }`, &reg2)
 	var re struct{ ReimburseEvents struct{ ID string } }
-	f.admin.mustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, &re, client.Var("ids", []string{reg2.RegisterEvent.ID}))
+	f.admin.MustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, &re, client.Var("ids", []string{reg2.RegisterEvent.ID}))
 
 	const q = `query($a: ID!, $b: ID!) {
 		a: event(id: $a) { registeredAt registeredBy { tokenId name role } voidedAt voidedBy { name role } reimbursedBy { name } }
@@ -238,23 +239,23 @@ func TestAuditTrail(t *testing.T) {
 		"b":{"registeredBy":{"role":"ACCOUNTANT"},"voidedBy":null,"reimbursedAt":"2024-06-15T12:00:00Z",
 			"reimbursedBy":{"tokenId":"1","name":"initial admin","role":"ADMIN"},"reimbursement":{"createdBy":{"name":"initial admin","role":"ADMIN"}}}}`
 	for _, e := range []*env{f.admin, f.accountant} {
-		requireData(t, e.post(t, q, vars...), want)
+		requireData(t, e.Post(t, q, vars...), want)
 	}
 
 	t.Run("RevokedTokenStillNamed", func(t *testing.T) {
 		n, _ := strconv.ParseInt(cgTok, 10, 64)
-		if err := f.admin.s.RevokeToken(context.Background(), n); err != nil {
+		if err := f.admin.S.RevokeToken(context.Background(), n); err != nil {
 			t.Fatal(err)
 		}
-		requireData(t, f.admin.post(t, `query($a: ID!) { event(id: $a) { registeredBy { name } } }`, vars[0]),
+		requireData(t, f.admin.Post(t, `query($a: ID!) { event(id: $a) { registeredBy { name } } }`, vars[0]),
 			`{"event":{"registeredBy":{"name":"test caregiver"}}}`)
 	})
 
 	t.Run("ErrCaregiverForbidden", func(t *testing.T) {
 		own := f.admin.as(t, model.RoleCaregiver, f.A)
 		for _, field := range []string{"registeredBy", "voidedBy", "reimbursedBy"} {
-			r := own.post(t, `query($a: ID!) { event(id: $a) { id `+field+` { name } } }`, vars[0])
-			requireOne(t, r.Errors, "FORBIDDEN", "")
+			r := own.Post(t, `query($a: ID!) { event(id: $a) { id `+field+` { name } } }`, vars[0])
+			testsupport.RequireOne(t, r.Errors, "FORBIDDEN", "")
 			if p := r.Errors[0].Path; len(p) != 2 || p[1] != field {
 				t.Fatalf("%s: path %v", field, p)
 			}
@@ -264,13 +265,13 @@ func TestAuditTrail(t *testing.T) {
 				t.Fatalf("%s: data %s, want %s", field, r.Data, want)
 			}
 		}
-		r := own.post(t, `mutation { registerEvent(input: {eventTypeId: "`+id(f.T)+`", occurredAt: "2024-06-12T09:00:00Z"}) { id registeredBy { name } } }`)
-		requireOne(t, r.Errors, "FORBIDDEN", "")
-		if !contains(string(r.Data), `"registerEvent":{"id":"`) {
+		r := own.Post(t, `mutation { registerEvent(input: {eventTypeId: "`+testsupport.ID(f.T)+`", occurredAt: "2024-06-12T09:00:00Z"}) { id registeredBy { name } } }`)
+		testsupport.RequireOne(t, r.Errors, "FORBIDDEN", "")
+		if !strings.Contains(string(r.Data), `"registerEvent":{"id":"`) {
 			t.Fatalf("a registration that selected registeredBy lost its result: %s", r.Data)
 		}
 		// The rest of the event stays readable.
-		requireData(t, own.post(t, `query($a: ID!) { event(id: $a) { status voidReason } }`, vars[0]),
+		requireData(t, own.Post(t, `query($a: ID!) { event(id: $a) { status voidReason } }`, vars[0]),
 			`{"event":{"status":"VOIDED","voidReason":"dup"}}`)
 	})
 }
@@ -278,18 +279,18 @@ func TestAuditTrail(t *testing.T) {
 // tokenIDOf returns the token id of an env's secret.
 func tokenIDOf(t testing.TB, e *env) string {
 	t.Helper()
-	p, err := e.s.Authenticate(context.Background(), e.secret)
+	p, err := e.S.Authenticate(context.Background(), e.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return id(p.TokenID)
+	return testsupport.ID(p.TokenID)
 }
 
 // TestTokensOnRunningServer revokes a CAREGIVER token while a real HTTP
 // server runs, and sends malformed Authorization headers.
 func TestTokensOnRunningServer(t *testing.T) {
 	f := newAuthzFixture(t)
-	srv := httptest.NewServer(f.admin.h)
+	srv := httptest.NewServer(f.admin.H)
 	t.Cleanup(srv.Close)
 	send := func(header string) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(`{"query":"{ events { nodes { id } } }"}`))
@@ -308,20 +309,20 @@ func TestTokensOnRunningServer(t *testing.T) {
 	requireUnauth := func(t *testing.T, header string) {
 		t.Helper()
 		status, body := send(header)
-		if status != http.StatusUnauthorized || !contains(body, `"code":"UNAUTHENTICATED"`) || contains(body, `"data"`) {
+		if status != http.StatusUnauthorized || !strings.Contains(body, `"code":"UNAUTHENTICATED"`) || strings.Contains(body, `"data"`) {
 			t.Fatalf("Authorization %q: %d %s, want 401 UNAUTHENTICATED without data", header, status, body)
 		}
 	}
 
 	t.Run("RevokedAtOnce", func(t *testing.T) {
-		secret, tok, err := f.admin.s.CreateToken(context.Background(), model.NewToken{Role: model.RoleCaregiver, CaregiverID: &f.A})
+		secret, tok, err := f.admin.S.CreateToken(context.Background(), model.NewToken{Role: model.RoleCaregiver, CaregiverID: &f.A})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if status, body := send("Bearer " + secret); status != http.StatusOK || !contains(body, `"events"`) {
+		if status, body := send("Bearer " + secret); status != http.StatusOK || !strings.Contains(body, `"events"`) {
 			t.Fatalf("live token: %d %s", status, body)
 		}
-		if err := f.admin.s.RevokeToken(context.Background(), tok.ID); err != nil {
+		if err := f.admin.S.RevokeToken(context.Background(), tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		requireUnauth(t, "Bearer "+secret)
@@ -330,15 +331,15 @@ func TestTokensOnRunningServer(t *testing.T) {
 		"NoHeader":      "",
 		"EmptyBearer":   "Bearer ",
 		"OnlyScheme":    "Bearer",
-		"NoPrefix":      "Bearer " + strings.TrimPrefix(f.caregiver.secret, "rbt_"),
+		"NoPrefix":      "Bearer " + strings.TrimPrefix(f.caregiver.Secret, "rbt_"),
 		"PrefixOnly":    "Bearer rbt_",
-		"WrongScheme":   "Token " + f.caregiver.secret,
-		"BasicScheme":   "Basic " + f.caregiver.secret,
-		"NoScheme":      f.caregiver.secret,
-		"Truncated":     "Bearer " + f.caregiver.secret[:len(f.caregiver.secret)-1],
-		"TrailingJunk":  "Bearer " + f.caregiver.secret + "x",
-		"TwoSecrets":    "Bearer " + f.caregiver.secret + " " + f.caregiver.secret,
-		"UpperCaseCopy": "Bearer " + strings.ToUpper(f.caregiver.secret),
+		"WrongScheme":   "Token " + f.caregiver.Secret,
+		"BasicScheme":   "Basic " + f.caregiver.Secret,
+		"NoScheme":      f.caregiver.Secret,
+		"Truncated":     "Bearer " + f.caregiver.Secret[:len(f.caregiver.Secret)-1],
+		"TrailingJunk":  "Bearer " + f.caregiver.Secret + "x",
+		"TwoSecrets":    "Bearer " + f.caregiver.Secret + " " + f.caregiver.Secret,
+		"UpperCaseCopy": "Bearer " + strings.ToUpper(f.caregiver.Secret),
 	} {
 		t.Run("Err"+name, func(t *testing.T) { requireUnauth(t, header) })
 	}
@@ -348,13 +349,13 @@ func TestTokensOnRunningServer(t *testing.T) {
 func TestScopeMonthlyCSV(t *testing.T) {
 	f := newAuthzFixture(t)
 	mux := http.NewServeMux()
-	mux.Handle("GET /reports/monthly.csv", csvHandler(f.admin.s, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{}))
+	mux.Handle("GET /reports/monthly.csv", testsupport.CSVHandler(f.admin.S, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	get := func(t *testing.T, e *env, query string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/reports/monthly.csv?"+query, nil)
-		req.Header.Set("Authorization", "Bearer "+e.secret)
+		req.Header.Set("Authorization", "Bearer "+e.Secret)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -365,7 +366,7 @@ func TestScopeMonthlyCSV(t *testing.T) {
 	}
 	const header = "month,caregiver_id,caregiver_name,event_count,amount,reimbursed,pending,currency\n"
 	own := header + f.doc("2024-05,{A},Anna,1,100.00,100.00,0.00,SEK\n2024-06,{A},Anna,1,100.00,0.00,100.00,SEK\n")
-	for name, query := range map[string]string{"Omitted": "", "Own": "caregiverIds=" + id(f.A)} {
+	for name, query := range map[string]string{"Omitted": "", "Own": "caregiverIds=" + testsupport.ID(f.A)} {
 		t.Run(name, func(t *testing.T) {
 			if status, body := get(t, f.caregiver, query); status != http.StatusOK || body != own {
 				t.Fatalf("status %d body:\n%s\nwant:\n%s", status, body, own)
@@ -377,10 +378,10 @@ func TestScopeMonthlyCSV(t *testing.T) {
 			t.Fatalf("status %d body:\n%s", status, body)
 		}
 	})
-	for name, query := range map[string]string{"ErrOther": "caregiverIds=" + id(f.B), "ErrOwnAndOther": "caregiverIds=" + id(f.A) + "," + id(f.B), "ErrUnknown": "caregiverIds=999"} {
+	for name, query := range map[string]string{"ErrOther": "caregiverIds=" + testsupport.ID(f.B), "ErrOwnAndOther": "caregiverIds=" + testsupport.ID(f.A) + "," + testsupport.ID(f.B), "ErrUnknown": "caregiverIds=999"} {
 		t.Run(name, func(t *testing.T) {
 			status, body := get(t, f.caregiver, query)
-			if status != http.StatusForbidden || !contains(body, `"code":"FORBIDDEN"`) || !contains(body, `"field":"caregiverIds"`) {
+			if status != http.StatusForbidden || !strings.Contains(body, `"code":"FORBIDDEN"`) || !strings.Contains(body, `"field":"caregiverIds"`) {
 				t.Fatalf("status %d body %s, want 403 FORBIDDEN on caregiverIds", status, body)
 			}
 		})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -35,11 +36,11 @@ type httpClient struct {
 }
 
 func newHTTPClient(t testing.TB, e *env) *httpClient {
-	srv := httptest.NewServer(e.h)
+	srv := httptest.NewServer(e.H)
 	t.Cleanup(srv.Close)
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &httpClient{url: srv.URL + "/graphql", token: e.secret, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
+	return &httpClient{url: srv.URL + "/graphql", token: e.Secret, hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
 
 // do runs one operation and decodes its data into out; any transport
@@ -61,8 +62,8 @@ func (c *httpClient) do(ctx context.Context, query string, vars map[string]any, 
 	}
 	defer res.Body.Close()
 	var payload struct {
-		Data   json.RawMessage `json:"data"`
-		Errors []gqlError      `json:"errors"`
+		Data   json.RawMessage        `json:"data"`
+		Errors []testsupport.GQLError `json:"errors"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&payload); err != nil {
 		return fmt.Errorf("status %d: %w", res.StatusCode, err)
@@ -76,7 +77,7 @@ func (c *httpClient) do(ctx context.Context, query string, vars map[string]any, 
 // responseError is a response with GraphQL errors or a non-200 status.
 type responseError struct {
 	status int
-	errs   []gqlError
+	errs   []testsupport.GQLError
 }
 
 func (e *responseError) Error() string { return fmt.Sprintf("status %d: %+v", e.status, e.errs) }
@@ -109,8 +110,8 @@ func (l *errorLog) check(t *testing.T, e *env) {
 		t.Fatalf("%d errors reached clients, first: %s", n, strings.Join(l.errs[:min(n, 5)], "\n"))
 	}
 	for _, bad := range []string{"database is locked", "SQLITE_BUSY", "level=ERROR"} {
-		if strings.Contains(e.log.String(), bad) {
-			t.Fatalf("server log has %q:\n%s", bad, e.log.String())
+		if strings.Contains(e.Log.String(), bad) {
+			t.Fatalf("server log has %q:\n%s", bad, e.Log.String())
 		}
 	}
 }
@@ -139,10 +140,10 @@ func concurrencyEnv(t *testing.T) (*env, []int64, []int64) {
 	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)})
 	var cgs, types []int64
 	for i := range 8 {
-		cgs = append(cgs, e.caregiver(t, fmt.Sprintf("CG %d", i)))
+		cgs = append(cgs, e.Caregiver(t, fmt.Sprintf("CG %d", i)))
 	}
 	for i := range 4 {
-		types = append(types, e.eventType(t, fmt.Sprintf("T%d", i), fmt.Sprintf("%d.50", 100+i)))
+		types = append(types, e.EventType(t, fmt.Sprintf("T%d", i), fmt.Sprintf("%d.50", 100+i)))
 	}
 	return e, cgs, types
 }
@@ -155,7 +156,7 @@ func checkDatabase(t *testing.T, e *env, want map[int64]model.EventStatus) {
 	got := map[int64]model.EventStatus{}
 	p := model.PageArgs{First: model.MaxPageSize}
 	for {
-		evs, more, err := e.s.FindEvents(t.Context(), model.EventFilter{}, p)
+		evs, more, err := e.S.FindEvents(t.Context(), model.EventFilter{}, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,11 +180,11 @@ func checkDatabase(t *testing.T, e *env, want map[int64]model.EventStatus) {
 			t.Fatalf("event %d is %q in the database, acknowledged as %s", id, got[id], st)
 		}
 	}
-	diffs, err := e.s.VerifyRollups(t.Context())
+	diffs, err := e.S.VerifyRollups(t.Context())
 	if err != nil || len(diffs) > 0 {
 		t.Fatalf("verify: %v, %v", diffs, err)
 	}
-	rep, err := e.s.Report(t.Context(), model.ReportQuery{})
+	rep, err := e.S.Report(t.Context(), model.ReportQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,8 +217,8 @@ func TestConcurrentWriters(t *testing.T) {
 		wg.Go(func() {
 			for n := 0; n < maxOps && ctx.Err() == nil; n++ {
 				in := map[string]any{
-					"eventTypeId": id(types[(w+n)%len(types)]), "caregiverId": id(cgs[(w*3+n)%len(cgs)]),
-					"occurredAt":     testNow.Add(-time.Duration(w*maxOps+n) * 17 * time.Minute).Format(time.RFC3339),
+					"eventTypeId": testsupport.ID(types[(w+n)%len(types)]), "caregiverId": testsupport.ID(cgs[(w*3+n)%len(cgs)]),
+					"occurredAt":     testsupport.Now.Add(-time.Duration(w*maxOps+n) * 17 * time.Minute).Format(time.RFC3339),
 					"idempotencyKey": fmt.Sprintf("w%d-%d", w, n),
 				}
 				// Every fourth writer sends a bad event now and then: it
@@ -315,8 +316,8 @@ func TestConcurrentWritersMixed(t *testing.T) {
 					}
 				default:
 					in := map[string]any{
-						"eventTypeId": id(types[(w+n)%len(types)]), "caregiverId": id(cgs[(w*5+n)%len(cgs)]),
-						"occurredAt": testNow.Add(-time.Duration(w*maxOps+n) * 23 * time.Minute).Format(time.RFC3339),
+						"eventTypeId": testsupport.ID(types[(w+n)%len(types)]), "caregiverId": testsupport.ID(cgs[(w*5+n)%len(cgs)]),
+						"occurredAt": testsupport.Now.Add(-time.Duration(w*maxOps+n) * 23 * time.Minute).Format(time.RFC3339),
 					}
 					var out struct{ RegisterEvent struct{ ID string } }
 					err = c.do(wctx, registerOp, map[string]any{"in": in}, &out)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/reimburse/reimburse/graph"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 // fanOut returns a document of n fragments, each spreading the next one
@@ -23,7 +24,7 @@ func fanOut(n int) string {
 
 func TestDocumentSize(t *testing.T) {
 	e := newEnv(t)
-	e.eventType(t, "XRAY", "1.00")
+	e.EventType(t, "XRAY", "1.00")
 
 	t.Run("ErrFragmentFanOut", func(t *testing.T) {
 		// 26 fragments, under 1 KB: 2^25 fields.
@@ -31,8 +32,8 @@ func TestDocumentSize(t *testing.T) {
 		if len(q) > 1100 {
 			t.Fatalf("the document is %d bytes", len(q))
 		}
-		r := e.raw(t, gqlBody(t, q, nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "COMPLEXITY_LIMIT_EXCEEDED",
+		r := e.Raw(t, testsupport.GQLBody(t, q, nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "COMPLEXITY_LIMIT_EXCEEDED",
 			fmt.Sprintf("the document selects 33554432 fields once its fragments are expanded, which exceeds the limit of %d", graph.DefaultMaxFields))
 	})
 
@@ -41,7 +42,7 @@ func TestDocumentSize(t *testing.T) {
 		var out struct {
 			Typename string `json:"__typename"`
 		}
-		e.mustQuery(t, fanOut(14), &out)
+		e.MustQuery(t, fanOut(14), &out)
 		if out.Typename != "Query" {
 			t.Fatalf("__typename = %q", out.Typename)
 		}
@@ -53,15 +54,15 @@ func TestDocumentSize(t *testing.T) {
 		for i := range graph.DefaultMaxFragments + 1 {
 			fmt.Fprintf(&b, " fragment F%d on Query { __typename %s}", i, map[bool]string{true: fmt.Sprintf("...F%d ", i+1)}[i < graph.DefaultMaxFragments])
 		}
-		r := e.raw(t, gqlBody(t, b.String(), nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "COMPLEXITY_LIMIT_EXCEEDED",
+		r := e.Raw(t, testsupport.GQLBody(t, b.String(), nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "COMPLEXITY_LIMIT_EXCEEDED",
 			fmt.Sprintf("the document defines %d fragments, which exceeds the limit of %d", graph.DefaultMaxFragments+1, graph.DefaultMaxFragments))
 	})
 
 	t.Run("OK a field repeated up to the token limit", func(t *testing.T) {
 		// 14,990 ids: gqlparser's pairwise overlap check took seconds here.
 		var out struct{ EventTypes []struct{ ID string } }
-		e.mustQuery(t, selection(graph.DefaultMaxQueryTokens-10), &out)
+		e.MustQuery(t, selection(graph.DefaultMaxQueryTokens-10), &out)
 		if len(out.EventTypes) != 1 || out.EventTypes[0].ID == "" {
 			t.Fatalf("eventTypes = %+v", out.EventTypes)
 		}
@@ -69,9 +70,9 @@ func TestDocumentSize(t *testing.T) {
 
 	t.Run("custom MaxFields", func(t *testing.T) {
 		e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxFields: 5}})
-		e.mustQuery(t, `{ eventTypes { id code price { amount } } }`, nil)
-		r := e.raw(t, gqlBody(t, `{ eventTypes { id code name price { amount } } }`, nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "COMPLEXITY_LIMIT_EXCEEDED", "the document selects 6 fields once its fragments are expanded, which exceeds the limit of 5")
+		e.MustQuery(t, `{ eventTypes { id code price { amount } } }`, nil)
+		r := e.Raw(t, testsupport.GQLBody(t, `{ eventTypes { id code name price { amount } } }`, nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "COMPLEXITY_LIMIT_EXCEEDED", "the document selects 6 fields once its fragments are expanded, which exceeds the limit of 5")
 	})
 }
 
@@ -92,8 +93,8 @@ func TestFieldsMerge(t *testing.T) {
 			`Fields "code" conflict because "code" and "name" are different fields.`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.raw(t, gqlBody(t, tc.query, nil), e.authed())
-			requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", tc.msg)
+			r := e.Raw(t, testsupport.GQLBody(t, tc.query, nil), e.Authed())
+			testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", tc.msg)
 		})
 	}
 	for _, q := range []string{
@@ -102,7 +103,7 @@ func TestFieldsMerge(t *testing.T) {
 		`query Q($n: Int) { events(first: $n) { nodes { id } } events(first: $n) { pageInfo { hasNextPage } } }`,
 		`{ eventTypes { price { amount } } eventTypes { price { currency } } }`,
 	} {
-		e.mustQuery(t, q, nil)
+		e.MustQuery(t, q, nil)
 	}
 }
 
@@ -116,8 +117,8 @@ func TestFragmentCycle(t *testing.T) {
 		`{ events { nodes { ...E } } } fragment E on Event { reimbursement { ...R } } fragment R on Reimbursement { events { nodes { ...E } } }`,
 		`{ ...A } fragment A on Query { __typename ...A }`,
 	} {
-		r := e.raw(t, gqlBody(t, q, nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", `Cannot spread fragment "`)
+		r := e.Raw(t, testsupport.GQLBody(t, q, nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", `Cannot spread fragment "`)
 	}
 }
 
@@ -126,7 +127,7 @@ func TestFragmentCycle(t *testing.T) {
 func TestFieldsMergeNested(t *testing.T) {
 	e := newEnv(t)
 	const q = `{ events { nodes { ...F reimbursement { events { nodes { ...F id: status } } } } } } fragment F on Event { id }`
-	r := e.raw(t, gqlBody(t, q, nil), e.authed())
-	requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", `Fields "id" conflict because "id" and "status" are different fields.`)
-	e.mustQuery(t, `{ events { nodes { ...F reimbursement { events { nodes { ...F id } } } } } } fragment F on Event { id }`, nil)
+	r := e.Raw(t, testsupport.GQLBody(t, q, nil), e.Authed())
+	testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", `Fields "id" conflict because "id" and "status" are different fields.`)
+	e.MustQuery(t, `{ events { nodes { ...F reimbursement { events { nodes { ...F id } } } } } } fragment F on Event { id }`, nil)
 }

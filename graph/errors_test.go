@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store/storetest"
 )
 
@@ -25,7 +26,7 @@ func TestGraphQLErrors(t *testing.T) {
 		{"wrong literal type", `{ events(first: "ten") { edges { cursor } } }`, "GRAPHQL_VALIDATION_FAILED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.raw(t, gqlBody(t, tc.query, nil), e.authed())
+			r := e.Raw(t, testsupport.GQLBody(t, tc.query, nil), e.Authed())
 			if len(r.Errors) == 0 {
 				t.Fatalf("no errors: %s", r.Body)
 			}
@@ -40,13 +41,13 @@ func TestGraphQLErrors(t *testing.T) {
 
 // requireOpaque asserts that an error is an INTERNAL_SERVER_ERROR that
 // carries the request id and reveals nothing of the database.
-func requireOpaque(t *testing.T, e *env, err gqlError, requestID string) {
+func requireOpaque(t *testing.T, e *env, err testsupport.GQLError, requestID string) {
 	t.Helper()
 	if err.Extensions.Code != "INTERNAL_SERVER_ERROR" || err.Extensions.RequestID == "" || err.Extensions.RequestID != requestID {
 		t.Fatalf("error %+v, want INTERNAL_SERVER_ERROR with requestId %q", err, requestID)
 	}
 	msg := strings.ToLower(err.Message)
-	for _, leak := range []string{"sql", "sqlite", "database", "table", "store:", e.path, "t.db", "/"} {
+	for _, leak := range []string{"sql", "sqlite", "database", "table", "store:", e.Path, "t.db", "/"} {
 		if strings.Contains(msg, strings.ToLower(leak)) {
 			t.Fatalf("message %q reveals %q", err.Message, leak)
 		}
@@ -54,17 +55,17 @@ func requireOpaque(t *testing.T, e *env, err gqlError, requestID string) {
 	if !strings.Contains(err.Message, requestID) {
 		t.Fatalf("message %q does not quote request id %s", err.Message, requestID)
 	}
-	if !strings.Contains(e.log.String(), "request_id="+requestID) {
-		t.Fatalf("log lacks request id %s:\n%s", requestID, e.log)
+	if !strings.Contains(e.Log.String(), "request_id="+requestID) {
+		t.Fatalf("log lacks request id %s:\n%s", requestID, e.Log)
 	}
 }
 
 func TestInternalErrorStoreClosed(t *testing.T) {
 	e := newEnv(t)
-	if err := e.s.Close(); err != nil {
+	if err := e.S.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r := e.raw(t, gqlBody(t, `{ events { edges { cursor } } }`, nil), e.authed())
+	r := e.Raw(t, testsupport.GQLBody(t, `{ events { edges { cursor } } }`, nil), e.Authed())
 	if r.Status != http.StatusInternalServerError || len(r.Errors) != 1 {
 		t.Fatalf("status %d, errors %+v; want 500 with one error", r.Status, r.Errors)
 	}
@@ -73,12 +74,12 @@ func TestInternalErrorStoreClosed(t *testing.T) {
 
 func TestInternalErrorInResolver(t *testing.T) {
 	e := newEnv(t)
-	e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Ann"), utc(2024, 1, 1, 0, 0)))
+	e.Register(t, testsupport.Event(e.EventType(t, "XRAY", "1.00"), e.Caregiver(t, "Ann"), testsupport.UTC(2024, 1, 1, 0, 0)))
 	// Break the events table behind the store's back: the token lookup still
 	// works, the events query fails inside the resolver.
-	driver, dsn, gone := "sqlite", "file:"+e.path+"?_pragma=busy_timeout(5000)", "no such table"
+	driver, dsn, gone := "sqlite", "file:"+e.Path+"?_pragma=busy_timeout(5000)", "no such table"
 	if storetest.Postgres() {
-		driver, dsn, gone = "pgx", e.path, "does not exist (SQLSTATE 42P01)"
+		driver, dsn, gone = "pgx", e.Path, "does not exist (SQLSTATE 42P01)"
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -89,7 +90,7 @@ func TestInternalErrorInResolver(t *testing.T) {
 		t.Fatal(err)
 	}
 	const requestID = "req-internal-1" // a client's own id is kept
-	r := e.post(t, `{ eventTypes { code } event(id: "1") { id } }`, client.AddHeader("X-Request-Id", requestID))
+	r := e.Post(t, `{ eventTypes { code } event(id: "1") { id } }`, client.AddHeader("X-Request-Id", requestID))
 	if len(r.Errors) != 1 {
 		t.Fatalf("errors %+v, want 1", r.Errors)
 	}
@@ -104,8 +105,8 @@ func TestInternalErrorInResolver(t *testing.T) {
 	if err := json.Unmarshal(r.Data, &data); err != nil || len(data.EventTypes) != 1 || data.EventTypes[0].Code != "XRAY" || data.Event != nil {
 		t.Fatalf("data = %s, want the eventTypes that did resolve", r.Data)
 	}
-	if !strings.Contains(e.log.String(), gone) {
-		t.Fatalf("log lacks the cause:\n%s", e.log)
+	if !strings.Contains(e.Log.String(), gone) {
+		t.Fatalf("log lacks the cause:\n%s", e.Log)
 	}
 }
 
@@ -124,19 +125,19 @@ func TestComplexityLimit(t *testing.T) {
 	}
 	// Each alias costs 1: the list; scalar fields are free.
 	t.Run("OK at the limit", func(t *testing.T) {
-		e.mustQuery(t, alias(graph.DefaultComplexityLimit), nil)
+		e.MustQuery(t, alias(graph.DefaultComplexityLimit), nil)
 	})
 	t.Run("ErrOverTheLimit", func(t *testing.T) {
-		r := e.raw(t, gqlBody(t, alias(graph.DefaultComplexityLimit+1), nil), e.authed())
+		r := e.Raw(t, testsupport.GQLBody(t, alias(graph.DefaultComplexityLimit+1), nil), e.Authed())
 		if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "COMPLEXITY_LIMIT_EXCEEDED" {
 			t.Fatalf("status %d, errors %+v; want COMPLEXITY_LIMIT_EXCEEDED", r.Status, r.Errors)
 		}
 	})
 	t.Run("ErrCustomLimit", func(t *testing.T) {
 		small := *e
-		small.h = handler(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(e.log, nil)), ComplexityLimit: 3}, httpapi.Options{})
-		small.c = client.New(small.h, client.AddHeader("Authorization", "Bearer "+e.secret))
-		small.mustFail(t, "COMPLEXITY_LIMIT_EXCEEDED", "", `{ eventTypes { price { amount } prices { price { amount } } } }`)
-		small.mustQuery(t, `{ eventTypes { id code name prices { price { amount } } } }`, nil)
+		small.H = testsupport.Handler(graph.Options{Store: e.S, Logger: slog.New(slog.NewTextHandler(e.Log, nil)), ComplexityLimit: 3}, httpapi.Options{})
+		small.C = client.New(small.H, client.AddHeader("Authorization", "Bearer "+e.Secret))
+		small.MustFail(t, "COMPLEXITY_LIMIT_EXCEEDED", "", `{ eventTypes { price { amount } prices { price { amount } } } }`)
+		small.MustQuery(t, `{ eventTypes { id code name prices { price { amount } } } }`, nil)
 	})
 }

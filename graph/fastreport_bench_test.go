@@ -17,6 +17,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -50,12 +51,12 @@ func BenchmarkReportNested(b *testing.B) {
 		b.Run(fmt.Sprintf("%dx%d", months, cgs), func(b *testing.B) {
 			s, secret := benchStore(b, months, cgs)
 			from := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-			body := gqlBody(b, benchReportQ, map[string]any{
+			body := testsupport.GQLBody(b, benchReportQ, map[string]any{
 				"from": model.FormatDateTime(from), "to": model.FormatDateTime(from.AddDate(0, months, 0))})
 			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 			handlers := map[string]http.Handler{
-				"fast":   handler(graph.Options{Store: s, Logger: quiet, Limits: benchLimits()}, benchHTTP()),
-				"gqlgen": handler(graph.Options{Store: s, Logger: quiet, DisableFastReport: true, Limits: benchLimits()}, benchHTTP()),
+				"fast":   testsupport.Handler(graph.Options{Store: s, Logger: quiet, Limits: benchLimits()}, benchHTTP()),
+				"gqlgen": testsupport.Handler(graph.Options{Store: s, Logger: quiet, DisableFastReport: true, Limits: benchLimits()}, benchHTTP()),
 			}
 			want := benchPost(b, handlers["gqlgen"], secret, body)
 			if got := benchPost(b, handlers["fast"], secret, body); !bytes.Equal(got, want) {
@@ -68,11 +69,11 @@ func BenchmarkReportNested(b *testing.B) {
 				h := handlers[name]
 				b.Run(name, func(b *testing.B) {
 					b.ReportAllocs()
-					cpu := cpuTime()
+					cpu := testsupport.CPUTime()
 					for b.Loop() {
 						benchPost(b, h, secret, body)
 					}
-					b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+					b.ReportMetric(float64(testsupport.CPUTime()-cpu)/float64(b.N), "cpu-ns/op")
 					b.ReportMetric(float64(len(want)), "resp-bytes")
 				})
 			}

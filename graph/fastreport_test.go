@@ -19,6 +19,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -35,7 +36,7 @@ func newTwin(t testing.TB, opts ...func(*store.Options)) *twin {
 	// Hundreds of requests from one token: no rate limit on either side.
 	unlimited := httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)}
 	e := newEnvHTTP(t, graph.Options{}, unlimited, opts...)
-	slow := handler(graph.Options{Store: e.s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DisableFastReport: true},
+	slow := testsupport.Handler(graph.Options{Store: e.S, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DisableFastReport: true},
 		httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)})
 	return &twin{env: e, slow: slow}
 }
@@ -44,7 +45,7 @@ func newTwin(t testing.TB, opts ...func(*store.Options)) *twin {
 func (tw *twin) send(h http.Handler, reqID, body string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tw.secret)
+	req.Header.Set("Authorization", "Bearer "+tw.Secret)
 	req.Header.Set("X-Request-Id", reqID)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
@@ -56,7 +57,7 @@ func (tw *twin) send(h http.Handler, reqID, body string) *httptest.ResponseRecor
 func (tw *twin) fastOutcome(t testing.TB, reqID string) string {
 	t.Helper()
 	re := regexp.MustCompile(`(?m)^.*msg=request request_id=` + regexp.QuoteMeta(reqID) + ` .*$`)
-	line := re.FindString(tw.log.String())
+	line := re.FindString(tw.Log.String())
 	if line == "" {
 		t.Fatalf("no log line for request %s", reqID)
 	}
@@ -75,7 +76,7 @@ func (tw *twin) fastOutcome(t testing.TB, reqID string) string {
 // returns the fast handler's outcome and whether the response has errors.
 func (tw *twin) compare(t testing.TB, reqID, body string) (outcome string, hasErrors bool) {
 	t.Helper()
-	fast, slow := tw.send(tw.h, reqID, body), tw.send(tw.slow, reqID, body)
+	fast, slow := tw.send(tw.H, reqID, body), tw.send(tw.slow, reqID, body)
 	fb, sb := fast.Body.Bytes(), slow.Body.Bytes()
 	if fast.Code != slow.Code {
 		t.Fatalf("status %d (fast) != %d (gqlgen)\nrequest: %s\nfast: %s\ngqlgen: %s", fast.Code, slow.Code, body, fb, sb)
@@ -126,7 +127,7 @@ func seedOdd(t testing.TB, tw *twin, edges ...time.Time) []string {
 	}
 	var ids []int64
 	for _, c := range cgs {
-		got, err := tw.s.CreateCaregiver(ctx, c)
+		got, err := tw.S.CreateCaregiver(ctx, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,14 +141,14 @@ func seedOdd(t testing.TB, tw *twin, edges ...time.Time) []string {
 		return &v
 	}
 	mustType := func(code, name string, price model.Money, from *time.Time) int64 {
-		et, err := tw.s.CreateEventType(ctx, model.NewEventType{Code: code, Name: name, Price: price, EffectiveFrom: from})
+		et, err := tw.S.CreateEventType(ctx, model.NewEventType{Code: code, Name: name, Price: price, EffectiveFrom: from})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return et.ID
 	}
 	setPrice := func(id int64, price model.Money, from string) {
-		if _, err := tw.s.SetEventTypePrice(ctx, model.NewPrice{EventTypeID: id, Price: price, EffectiveFrom: *at(from)}); err != nil {
+		if _, err := tw.S.SetEventTypePrice(ctx, model.NewPrice{EventTypeID: id, Price: price, EffectiveFrom: *at(from)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -179,16 +180,16 @@ func seedOdd(t testing.TB, tw *twin, edges ...time.Time) []string {
 			ins = append(ins, model.NewEvent{EventTypeID: types[(i+j)%2], CaregiverID: ids[(i+j)%3], OccurredAt: e.Add(d)})
 		}
 	}
-	evIDs := tw.register(t, ins...)
+	evIDs := tw.Register(t, ins...)
 	admin := model.Principal{TokenID: 1, Role: model.RoleAdmin}
-	if _, err := tw.s.ReimbursePending(ctx, admin, ids[:3], model.NewYearMonth(2023, time.June)); err != nil {
+	if _, err := tw.S.ReimbursePending(ctx, admin, ids[:3], model.NewYearMonth(2023, time.June)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tw.s.ReimburseEvents(ctx, admin, []int64{evIDs[500], evIDs[501], evIDs[550]}); err != nil {
+	if _, err := tw.S.ReimburseEvents(ctx, admin, []int64{evIDs[500], evIDs[501], evIDs[550]}); err != nil {
 		t.Fatal(err)
 	}
 	for _, i := range []int{7, 300, 301, 420, 599} {
-		if _, err := tw.s.VoidEvent(ctx, admin, evIDs[i], "wrong"); err != nil && model.ErrorCode(err) != model.EConflict {
+		if _, err := tw.S.VoidEvent(ctx, admin, evIDs[i], "wrong"); err != nil && model.ErrorCode(err) != model.EConflict {
 			t.Fatal(err)
 		}
 	}
@@ -280,7 +281,7 @@ func TestFastReportMatchesGqlgen(t *testing.T) {
 				counts := map[string]int{}
 				for i := range n {
 					query, vars := gen.operation()
-					body := gqlBody(t, query, vars)
+					body := testsupport.GQLBody(t, query, vars)
 					outcome, hasErrors := r.tw.compare(t, fmt.Sprintf("%s-q%d", r.role, i), body)
 					if outcome == "fallback" && !hasErrors {
 						t.Fatalf("%s: the fast path handed a query that gqlgen answers without errors to gqlgen:\n%s", r.role, body)
@@ -312,37 +313,37 @@ func TestFastReport(t *testing.T) {
 	n := 0
 	run := func(t *testing.T, vars map[string]any, query string) (string, bool) {
 		n++
-		return tw.compare(t, fmt.Sprintf("t%d", n), gqlBody(t, query, vars))
+		return tw.compare(t, fmt.Sprintf("t%d", n), testsupport.GQLBody(t, query, vars))
 	}
 
 	t.Run("OK served", func(t *testing.T) {
-		tw.queries.reset()
+		tw.Queries.Reset()
 		if outcome, errs := run(t, map[string]any{"at": "2023-02-01T00:00:00Z"}, full); outcome != "served" || errs {
 			t.Fatalf("outcome %q, errors %v; want served without errors", outcome, errs)
 		}
 	})
 	t.Run("OK one query per kind of referenced row", func(t *testing.T) {
-		tw.queries.reset()
-		tw.send(tw.h, "stmts", gqlBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
+		tw.Queries.Reset()
+		tw.send(tw.H, "stmts", testsupport.GQLBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
 		// token, two reports (BEGIN, rollups or events, COMMIT, twice over at
 		// most three reads), one caregiver query, one type query and its prices.
 		var cg, types int
-		for _, s := range tw.queries.statements() {
+		for _, s := range tw.Queries.Statements() {
 			cg += strings.Count(s, `FROM "caregivers"`)
 			types += strings.Count(s, `FROM "event_types"`)
 		}
 		if cg != 1 || types != 1 {
-			t.Fatalf("%d caregiver and %d event type queries for two reports, want 1 and 1:\n%s", cg, types, strings.Join(tw.queries.statements(), "\n"))
+			t.Fatalf("%d caregiver and %d event type queries for two reports, want 1 and 1:\n%s", cg, types, strings.Join(tw.Queries.Statements(), "\n"))
 		}
 	})
 	t.Run("ErrUnknownCaregiver through gqlgen", func(t *testing.T) {
-		body := gqlBody(t, full, map[string]any{"cg": []string{cgIDs[0], "999"}, "at": "2023-02-01T00:00:00Z"})
+		body := testsupport.GQLBody(t, full, map[string]any{"cg": []string{cgIDs[0], "999"}, "at": "2023-02-01T00:00:00Z"})
 		outcome, _ := tw.compare(t, "unknown", body)
-		var r struct{ Errors []gqlError }
-		if err := json.Unmarshal(tw.send(tw.h, "unknown2", body).Body.Bytes(), &r); err != nil {
+		var r struct{ Errors []testsupport.GQLError }
+		if err := json.Unmarshal(tw.send(tw.H, "unknown2", body).Body.Bytes(), &r); err != nil {
 			t.Fatal(err)
 		}
-		requireOne(t, r.Errors, "BAD_USER_INPUT", "caregiverIds")
+		testsupport.RequireOne(t, r.Errors, "BAD_USER_INPUT", "caregiverIds")
 		if outcome != "fallback" || !strings.Contains(r.Errors[0].Message, "999") {
 			t.Fatalf("outcome %q, error %q; want fallback naming 999", outcome, r.Errors[0].Message)
 		}
@@ -362,7 +363,7 @@ func TestFastReport(t *testing.T) {
 	} {
 		t.Run("OK untouched "+name, func(t *testing.T) {
 			if name == "mutation" { // the twin would create two caregivers
-				resp := tw.send(tw.h, "mut", gqlBody(t, q, nil))
+				resp := tw.send(tw.H, "mut", testsupport.GQLBody(t, q, nil))
 				if resp.Code != http.StatusOK || tw.fastOutcome(t, "mut") != "" {
 					t.Fatalf("mutation: %d %s, outcome %q", resp.Code, resp.Body, tw.fastOutcome(t, "mut"))
 				}
@@ -374,9 +375,9 @@ func TestFastReport(t *testing.T) {
 		})
 	}
 	t.Run("OK disabled", func(t *testing.T) {
-		log := &syncBuffer{}
-		h := handler(graph.Options{Store: tw.s, Logger: slog.New(slog.NewTextHandler(log, nil)), DisableFastReport: true}, httpapi.Options{})
-		resp := tw.send(h, "off", gqlBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
+		log := &testsupport.SyncBuffer{}
+		h := testsupport.Handler(graph.Options{Store: tw.S, Logger: slog.New(slog.NewTextHandler(log, nil)), DisableFastReport: true}, httpapi.Options{})
+		resp := tw.send(h, "off", testsupport.GQLBody(t, full, map[string]any{"at": "2023-02-01T00:00:00Z"}))
 		if resp.Code != http.StatusOK || strings.Contains(log.String(), "fast_report") {
 			t.Fatalf("disabled: status %d, log %s", resp.Code, log)
 		}

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 // TestAuthSchemeMissing: a token sent without the Bearer scheme is told
@@ -15,14 +17,14 @@ func TestAuthSchemeMissing(t *testing.T) {
 	const scheme = `the Authorization scheme is missing: send "Authorization: Bearer rbt_...", not the token alone`
 	const missing = `missing token: send "Authorization: Bearer <token>"`
 	for _, c := range []struct{ header, want string }{
-		{e.secret, scheme},
-		{" " + e.secret + " ", scheme},
+		{e.Secret, scheme},
+		{" " + e.Secret + " ", scheme},
 		{"", missing},
 		{"Bearer", missing},
 		{"Basic dXNlcjpwYXNz", missing},
-		{"Token " + e.secret, missing},
+		{"Token " + e.Secret, missing},
 	} {
-		r := e.raw(t, `{"query":"{ eventTypes { id } }"}`, map[string]string{"Authorization": c.header})
+		r := e.Raw(t, `{"query":"{ eventTypes { id } }"}`, map[string]string{"Authorization": c.header})
 		if r.Status != http.StatusUnauthorized || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "UNAUTHENTICATED" || r.Errors[0].Message != c.want {
 			t.Errorf("Authorization %q: %d %+v; want 401 UNAUTHENTICATED %q", c.header[:min(len(c.header), 12)], r.Status, r.Errors, c.want)
 		}
@@ -45,8 +47,8 @@ func TestContentTypeNamed(t *testing.T) {
 		if ct != "" {
 			req.Header.Set("Content-Type", ct)
 		}
-		req.Header.Set("Authorization", "Bearer "+e.secret)
-		r := serveRaw(t, e.h, req)
+		req.Header.Set("Authorization", "Bearer "+e.Secret)
+		r := testsupport.ServeRaw(t, e.H, req)
 		if r.Status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" || r.Errors[0].Message != want {
 			t.Errorf("Content-Type %q: %d %+v; want 400 BAD_USER_INPUT %q", ct, r.Status, r.Errors, want)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 	"github.com/uptrace/bun"
@@ -25,43 +26,43 @@ func TestRateLimit(t *testing.T) {
 	frozen := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	lim.Now = func() time.Time { return frozen }
 	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: lim})
-	other, _, err := e.s.CreateToken(t.Context(), model.NewToken{Name: "other", Role: model.RoleAdmin})
+	other, _, err := e.S.CreateToken(t.Context(), model.NewToken{Name: "other", Role: model.RoleAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := gqlBody(t, `{ eventTypes { id } }`, nil)
+	body := testsupport.GQLBody(t, `{ eventTypes { id } }`, nil)
 
 	// Requests without a valid token never reach the limiter.
 	for range 5 {
-		if r := e.raw(t, body, map[string]string{"Authorization": "Bearer rbt_wrong"}); r.Status != http.StatusUnauthorized {
+		if r := e.Raw(t, body, map[string]string{"Authorization": "Bearer rbt_wrong"}); r.Status != http.StatusUnauthorized {
 			t.Fatalf("status %d, want 401", r.Status)
 		}
 	}
 	for i := range 3 {
-		if r := e.raw(t, body, e.authed()); r.Status != http.StatusOK || len(r.Errors) > 0 {
+		if r := e.Raw(t, body, e.Authed()); r.Status != http.StatusOK || len(r.Errors) > 0 {
 			t.Fatalf("request %d: status %d, errors %+v", i+1, r.Status, r.Errors)
 		}
 	}
-	r := e.raw(t, body, e.authed())
-	requireLimit(t, r, http.StatusTooManyRequests, "RATE_LIMITED", "rate limit exceeded: a token may make 0.5 requests per second, in bursts of up to 3")
+	r := e.Raw(t, body, e.Authed())
+	testsupport.RequireLimit(t, r, http.StatusTooManyRequests, "RATE_LIMITED", "rate limit exceeded: a token may make 0.5 requests per second, in bursts of up to 3")
 	if got := r.Header.Get("Retry-After"); got != "2" {
 		t.Fatalf("Retry-After = %q, want 2 (whole seconds)", got)
 	}
-	if !strings.Contains(e.log.String(), "code=RATE_LIMITED") {
-		t.Fatalf("the request log lacks the refusal:\n%s", e.log)
+	if !strings.Contains(e.Log.String(), "code=RATE_LIMITED") {
+		t.Fatalf("the request log lacks the refusal:\n%s", e.Log)
 	}
 
 	t.Run("another token is unaffected", func(t *testing.T) {
-		r := e.raw(t, body, map[string]string{"Authorization": "Bearer " + other})
+		r := e.Raw(t, body, map[string]string{"Authorization": "Bearer " + other})
 		if r.Status != http.StatusOK || len(r.Errors) > 0 {
 			t.Fatalf("status %d, errors %+v", r.Status, r.Errors)
 		}
 	})
 
 	t.Run("the CSV export shares the budget", func(t *testing.T) {
-		csv := csvHandler(e.s, slog.New(slog.NewTextHandler(e.log, nil)), httpapi.Options{RateLimiter: lim})
+		csv := testsupport.CSVHandler(e.S, slog.New(slog.NewTextHandler(e.Log, nil)), httpapi.Options{RateLimiter: lim})
 		req := httptest.NewRequest(http.MethodGet, "/reports/monthly.csv", nil)
-		req.Header.Set("Authorization", "Bearer "+e.secret)
+		req.Header.Set("Authorization", "Bearer "+e.Secret)
 		w := httptest.NewRecorder()
 		csv.ServeHTTP(w, req)
 		if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" || !strings.Contains(w.Body.String(), `"code":"RATE_LIMITED"`) {
@@ -72,7 +73,7 @@ func TestRateLimit(t *testing.T) {
 	t.Run("OK off", func(t *testing.T) {
 		e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)})
 		for range 2 * httpapi.DefaultRateBurst {
-			if r := e.raw(t, body, e.authed()); r.Status != http.StatusOK {
+			if r := e.Raw(t, body, e.Authed()); r.Status != http.StatusOK {
 				t.Fatalf("status %d with rate limiting off", r.Status)
 			}
 		}
@@ -107,9 +108,9 @@ func TestRequestTimeout(t *testing.T) {
 	cut := &atomic.Int32{}
 	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RequestTimeout: limit},
 		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"GROUP BY", cut}) })
-	e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), utc(2024, 1, 1, 0, 0)))
+	e.Register(t, testsupport.Event(e.EventType(t, "XRAY", "1.00"), e.Caregiver(t, "Anna"), testsupport.UTC(2024, 1, 1, 0, 0)))
 
-	r := e.raw(t, gqlBody(t, `{ eventTypes { code } report { totals { eventCount } } }`, nil), e.authed())
+	r := e.Raw(t, testsupport.GQLBody(t, `{ eventTypes { code } report { totals { eventCount } } }`, nil), e.Authed())
 	// Counted, not timed: the stalled statement was released by the
 	// request's deadline, not by anything else.
 	if n := cut.Load(); n != 1 {
@@ -129,9 +130,9 @@ func TestRequestTimeout(t *testing.T) {
 	}
 
 	t.Run("CSV export", func(t *testing.T) {
-		csv := csvHandler(e.s, slog.New(slog.NewTextHandler(e.log, nil)), httpapi.Options{RequestTimeout: limit})
+		csv := testsupport.CSVHandler(e.S, slog.New(slog.NewTextHandler(e.Log, nil)), httpapi.Options{RequestTimeout: limit})
 		req := httptest.NewRequest(http.MethodGet, "/reports/monthly.csv", nil)
-		req.Header.Set("Authorization", "Bearer "+e.secret)
+		req.Header.Set("Authorization", "Bearer "+e.Secret)
 		w := httptest.NewRecorder()
 		cut.Store(0)
 		csv.ServeHTTP(w, req)
@@ -174,11 +175,11 @@ func TestPanicRecovered(t *testing.T) {
 			armed := &atomic.Bool{}
 			e := newEnv(t, func(o *store.Options) { o.Hooks = append(o.Hooks, panicHook{tc.marker, armed}) })
 			armed.Store(true)
-			var r rawResponse
+			var r testsupport.RawResponse
 			if tc.frame == "recoverPanics" {
 				r = e.rawCSV(t, "/reports/monthly.csv")
 			} else {
-				r = e.raw(t, gqlBody(t, `{ events { edges { cursor } } }`, nil), e.authed())
+				r = e.Raw(t, testsupport.GQLBody(t, `{ events { edges { cursor } } }`, nil), e.Authed())
 			}
 			if r.Status != tc.status || len(r.Errors) != 1 {
 				t.Fatalf("status %d, errors %+v; want %d with one error", r.Status, r.Errors, tc.status)
@@ -189,7 +190,7 @@ func TestPanicRecovered(t *testing.T) {
 					t.Fatalf("response reveals %q: %s", leak, r.Body)
 				}
 			}
-			log := e.log.String()
+			log := e.Log.String()
 			for _, want := range []string{"msg=panic", "boom at", "goroutine ", tc.frame, "code=INTERNAL_SERVER_ERROR"} {
 				if !strings.Contains(log, want) {
 					t.Fatalf("log lacks %q:\n%s", want, log)
@@ -201,12 +202,12 @@ func TestPanicRecovered(t *testing.T) {
 
 // rawCSV gets path from the CSV export handler of the env's store, as the
 // env's ADMIN token; a failure is a JSON GraphQL error.
-func (e *env) rawCSV(t testing.TB, path string) rawResponse {
+func (e *env) rawCSV(t testing.TB, path string) testsupport.RawResponse {
 	t.Helper()
-	h := csvHandler(e.s, slog.New(slog.NewTextHandler(e.log, nil)), httpapi.Options{})
+	h := testsupport.CSVHandler(e.S, slog.New(slog.NewTextHandler(e.Log, nil)), httpapi.Options{})
 	req := httptest.NewRequest(http.MethodGet, path, nil)
-	for k, v := range e.authed() {
+	for k, v := range e.Authed() {
 		req.Header.Set(k, v)
 	}
-	return serveRaw(t, h, req)
+	return testsupport.ServeRaw(t, h, req)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 // TestGraphQLOverHTTPStatus pins the statuses and bodies of the
@@ -49,11 +50,11 @@ func TestGraphQLOverHTTPStatus(t *testing.T) {
 		{"BadJSONGraphQLResponse", `{ "not a JSON`, gql, http.StatusBadRequest, "BAD_USER_INPUT"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			h := e.authed()
+			h := e.Authed()
 			if c.accept != "" {
 				h["Accept"] = c.accept
 			}
-			r := e.raw(t, c.body, h)
+			r := e.Raw(t, c.body, h)
 			if r.Status != c.status || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != c.code {
 				t.Fatalf("status %d, body %s; want %d and one %s", r.Status, r.Body, c.status, c.code)
 			}
@@ -72,9 +73,9 @@ func TestGraphQLOverHTTPStatus(t *testing.T) {
 	t.Run("Complexity", func(t *testing.T) {
 		small := newEnvWith(t, graph.Options{ComplexityLimit: 2})
 		for accept, status := range map[string]int{js: http.StatusOK, gql: http.StatusBadRequest} {
-			h := small.authed()
+			h := small.Authed()
 			h["Accept"] = accept
-			r := small.raw(t, `{"query":"{ a: eventTypes { id } b: eventTypes { id } c: eventTypes { id } }"}`, h)
+			r := small.Raw(t, `{"query":"{ a: eventTypes { id } b: eventTypes { id } c: eventTypes { id } }"}`, h)
 			if r.Status != status || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "COMPLEXITY_LIMIT_EXCEEDED" ||
 				strings.Contains(string(r.Body), `"data"`) {
 				t.Fatalf("%s: status %d, body %s; want %d, COMPLEXITY_LIMIT_EXCEEDED and no data", accept, r.Status, r.Body, status)
@@ -83,9 +84,9 @@ func TestGraphQLOverHTTPStatus(t *testing.T) {
 	})
 
 	t.Run("ExecutionErrorKeepsData", func(t *testing.T) {
-		h := e.authed()
+		h := e.Authed()
 		h["Accept"] = gql
-		r := e.raw(t, `{"query":"mutation { voidEvent(id: \"99\", reason: \"x\") { id } }"}`, h)
+		r := e.Raw(t, `{"query":"mutation { voidEvent(id: \"99\", reason: \"x\") { id } }"}`, h)
 		if r.Status != http.StatusOK || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "NOT_FOUND" ||
 			!strings.Contains(string(r.Body), `"data":{"voidEvent":null}`) {
 			t.Fatalf("status %d, body %s; want 200, NOT_FOUND and data", r.Status, r.Body)
@@ -102,14 +103,14 @@ func TestGraphQLOverHTTPStatus(t *testing.T) {
 func TestGraphQLWrongMethod(t *testing.T) {
 	e := newEnv(t)
 	for _, m := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodHead, "BREW"} {
-		for _, token := range []string{e.secret, ""} {
+		for _, token := range []string{e.Secret, ""} {
 			req := httptest.NewRequest(m, "/graphql", strings.NewReader(`{"query":"{ __typename }"}`))
 			req.Header.Set("Content-Type", "application/json")
 			if token != "" {
 				req.Header.Set("Authorization", "Bearer "+token)
 			}
 			w := httptest.NewRecorder()
-			e.h.ServeHTTP(w, req)
+			e.H.ServeHTTP(w, req)
 			if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "GET, POST, OPTIONS" {
 				t.Fatalf("%s (token %t): %d Allow %q; want 405 Allow \"GET, POST, OPTIONS\"", m, token != "", w.Code, w.Header().Get("Allow"))
 			}
@@ -121,19 +122,19 @@ func TestGraphQLWrongMethod(t *testing.T) {
 
 	req := httptest.NewRequest(http.MethodOptions, "/graphql", nil)
 	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, req)
+	e.H.ServeHTTP(w, req)
 	if w.Code != http.StatusOK || w.Header().Get("Allow") != "GET, POST, OPTIONS" {
 		t.Fatalf("OPTIONS: %d Allow %q", w.Code, w.Header().Get("Allow"))
 	}
 
 	req = httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(`mutation { createCaregiver(input: {name: "x"}) { id } }`), nil)
-	req.Header.Set("Authorization", "Bearer "+e.secret)
-	r := serveRaw(t, e.h, req)
+	req.Header.Set("Authorization", "Bearer "+e.Secret)
+	r := testsupport.ServeRaw(t, e.H, req)
 	if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "GET, POST, OPTIONS" || len(r.Errors) != 1 ||
 		r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
 		t.Fatalf("mutation over GET: %d Allow %q %s", r.Status, r.Header.Get("Allow"), r.Body)
 	}
-	if n := len(e.caregiverNames(t)); n != 0 {
+	if n := len(e.CaregiverNames(t)); n != 0 {
 		t.Fatalf("the mutation over GET created %d caregivers", n)
 	}
 }
@@ -155,15 +156,15 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // and the CSV export, with or without a token.
 func TestBodyLimitFromContentLength(t *testing.T) {
 	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{MaxBodyBytes: 1000})
-	csv := csvHandler(e.s, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{MaxBodyBytes: 1000})
+	csv := testsupport.CSVHandler(e.S, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{MaxBodyBytes: 1000})
 	for _, c := range []struct {
 		name, method, path string
 		h                  http.Handler
 	}{
-		{"graphql", http.MethodPost, "/graphql", e.h},
+		{"graphql", http.MethodPost, "/graphql", e.H},
 		{"csv", http.MethodGet, "/reports/monthly.csv", csv},
 	} {
-		for _, token := range []string{e.secret, ""} {
+		for _, token := range []string{e.Secret, ""} {
 			body := &countingReader{r: strings.NewReader(`{"query":"{ __typename }"}`)}
 			req := httptest.NewRequest(c.method, c.path, body)
 			req.ContentLength = 1001
@@ -171,7 +172,7 @@ func TestBodyLimitFromContentLength(t *testing.T) {
 			if token != "" {
 				req.Header.Set("Authorization", "Bearer "+token)
 			}
-			r := serveRaw(t, c.h, req)
+			r := testsupport.ServeRaw(t, c.h, req)
 			if r.Status != http.StatusRequestEntityTooLarge || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
 				t.Fatalf("%s (token %t): status %d %s; want 413 BAD_USER_INPUT", c.name, token != "", r.Status, r.Body)
 			}

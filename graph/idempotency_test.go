@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -16,22 +17,22 @@ import (
 // conflicts behave as before.
 func TestIdempotencyKeyBelongsToCaregiver(t *testing.T) {
 	e := newEnv(t)
-	typ, ann, bo := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
+	typ, ann, bo := e.EventType(t, "XRAY", "100.00"), e.Caregiver(t, "Ann"), e.Caregiver(t, "Bo")
 	asAnn, asBo := e.as(t, model.RoleCaregiver, ann), e.as(t, model.RoleCaregiver, bo)
 	const key = "upload-2026-11-30-0001"
 	in := func(at string) map[string]any { // caregiverId omitted: the token's own
-		return map[string]any{"eventTypeId": id(typ), "occurredAt": at, "idempotencyKey": key}
+		return map[string]any{"eventTypeId": testsupport.ID(typ), "occurredAt": at, "idempotencyKey": key}
 	}
 	one := func(t *testing.T, c *env, v map[string]any) eventOut {
 		t.Helper()
 		var out struct{ RegisterEvent eventOut }
-		c.mustQuery(t, `mutation($in: RegisterEventInput!) { registerEvent(input: $in) { id idempotencyKey caregiver { name } } }`, &out, client.Var("in", v))
+		c.MustQuery(t, `mutation($in: RegisterEventInput!) { registerEvent(input: $in) { id idempotencyKey caregiver { name } } }`, &out, client.Var("in", v))
 		return out.RegisterEvent
 	}
 	many := func(t *testing.T, c *env, v map[string]any) eventOut {
 		t.Helper()
 		var out struct{ RegisterEvents []eventOut }
-		c.mustQuery(t, `mutation($ins: [RegisterEventInput!]!) { registerEvents(inputs: $ins) { id idempotencyKey caregiver { name } } }`, &out, client.Var("ins", []any{v}))
+		c.MustQuery(t, `mutation($ins: [RegisterEventInput!]!) { registerEvents(inputs: $ins) { id idempotencyKey caregiver { name } } }`, &out, client.Var("ins", []any{v}))
 		return out.RegisterEvents[0]
 	}
 
@@ -53,9 +54,9 @@ func TestIdempotencyKeyBelongsToCaregiver(t *testing.T) {
 		})
 	}
 	// The subtests share Bo's key, so the second gave the first's event.
-	if n := e.countEvents(t); n != 2 {
+	if n := e.CountEvents(t); n != 2 {
 		t.Fatalf("%d events, want Ann's and Bo's", n)
 	}
-	asAnn.mustFail(t, "CONFLICT", "input.idempotencyKey", `mutation($in: RegisterEventInput!) { registerEvent(input: $in) { id } }`, client.Var("in", in("2024-06-03T10:00:00Z")))
-	asBo.mustFail(t, "CONFLICT", "inputs[0].idempotencyKey", `mutation($ins: [RegisterEventInput!]!) { registerEvents(inputs: $ins) { id } }`, client.Var("ins", []any{in("2024-06-03T10:00:00Z")}))
+	asAnn.MustFail(t, "CONFLICT", "input.idempotencyKey", `mutation($in: RegisterEventInput!) { registerEvent(input: $in) { id } }`, client.Var("in", in("2024-06-03T10:00:00Z")))
+	asBo.MustFail(t, "CONFLICT", "inputs[0].idempotencyKey", `mutation($ins: [RegisterEventInput!]!) { registerEvents(inputs: $ins) { id } }`, client.Var("ins", []any{in("2024-06-03T10:00:00Z")}))
 }

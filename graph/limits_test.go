@@ -4,58 +4,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/99designs/gqlgen/client"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
-	"github.com/reimburse/reimburse/store"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
-
-// handler is what cmd/reimburse serves at /graphql: graph's handler of o
-// behind the HTTP chain of h (whose Store and Logger are o's).
-func handler(o graph.Options, h httpapi.Options) http.Handler {
-	h.Store, h.Logger = o.Store, o.Logger
-	return httpapi.New(h).Wrap("graphql", graph.Methods(), graph.New(o))
-}
-
-// csvHandler is what cmd/reimburse serves at /reports/monthly.csv.
-func csvHandler(s *store.Store, log *slog.Logger, h httpapi.Options) http.Handler {
-	h.Store, h.Logger = s, log
-	return httpapi.New(h).MonthlyCSV()
-}
-
-// newEnvWith is newEnv with a handler made from o (its Store and Logger are
-// the env's).
-func newEnvWith(t testing.TB, o graph.Options, opts ...func(*store.Options)) *env {
-	t.Helper()
-	return newEnvHTTP(t, o, httpapi.Options{}, opts...)
-}
-
-// newEnvHTTP is newEnvWith with the HTTP chain's options h.
-func newEnvHTTP(t testing.TB, o graph.Options, h httpapi.Options, opts ...func(*store.Options)) *env {
-	t.Helper()
-	e := newEnv(t, opts...)
-	o.Store, o.Logger = e.s, slog.New(slog.NewTextHandler(e.log, nil))
-	e.h = handler(o, h)
-	e.c = client.New(e.h, client.AddHeader("Authorization", "Bearer "+e.secret))
-	return e
-}
 
 // do serves req with the env's handler and decodes the GraphQL errors of
 // the response.
-func (e *env) do(t testing.TB, req *http.Request) rawResponse {
+func (e *env) do(t testing.TB, req *http.Request) testsupport.RawResponse {
 	t.Helper()
 	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, req)
-	out := rawResponse{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
+	e.H.ServeHTTP(w, req)
+	out := testsupport.RawResponse{Status: w.Code, Header: w.Header(), Body: w.Body.Bytes()}
 	var payload struct {
-		Errors []gqlError `json:"errors"`
+		Errors []testsupport.GQLError `json:"errors"`
 	}
 	if err := json.Unmarshal(out.Body, &payload); err != nil {
 		t.Fatalf("status %d, body not JSON: %v\n%.300s", out.Status, err, out.Body)
@@ -76,7 +44,7 @@ func (e *env) postBody(body string, chunked bool) *http.Request {
 		req.ContentLength = -1
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+e.secret)
+	req.Header.Set("Authorization", "Bearer "+e.Secret)
 	return req
 }
 
@@ -84,32 +52,23 @@ func (e *env) postBody(body string, chunked bool) *http.Request {
 // trailing white space.
 func padded(t testing.TB, query string, n int) string {
 	t.Helper()
-	b := gqlBody(t, query, nil)
+	b := testsupport.GQLBody(t, query, nil)
 	if len(b) > n {
 		t.Fatalf("body %d bytes, want at most %d", len(b), n)
 	}
 	return b + strings.Repeat(" ", n-len(b))
 }
 
-// requireLimit asserts a response with one error of code whose message
-// contains msg.
-func requireLimit(t testing.TB, r rawResponse, status int, code, msg string) {
-	t.Helper()
-	if r.Status != status || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != code || !strings.Contains(r.Errors[0].Message, msg) {
-		t.Fatalf("status %d, errors %+v; want %d with one %s error saying %q", r.Status, r.Errors, status, code, msg)
-	}
-}
-
 func TestBodyLimit(t *testing.T) {
 	t.Run("OK 10,000 events in one registerEvents", func(t *testing.T) {
 		e := newEnv(t)
-		typ, cg := e.eventType(t, "XRAY", "1250.50"), e.caregiver(t, "Anna")
+		typ, cg := e.EventType(t, "XRAY", "1250.50"), e.Caregiver(t, "Anna")
 		ins := make([]map[string]any, 10000)
 		for i := range ins {
-			ins[i] = map[string]any{"eventTypeId": id(typ), "caregiverId": id(cg),
+			ins[i] = map[string]any{"eventTypeId": testsupport.ID(typ), "caregiverId": testsupport.ID(cg),
 				"occurredAt": "2024-03-02T10:00:00+01:00", "idempotencyKey": fmt.Sprintf("end-of-day-2024-03-02-%05d", i)}
 		}
-		body := gqlBody(t, `mutation Upload($in: [RegisterEventInput!]!) { registerEvents(inputs: $in) { id status } }`, map[string]any{"in": ins})
+		body := testsupport.GQLBody(t, `mutation Upload($in: [RegisterEventInput!]!) { registerEvents(inputs: $in) { id status } }`, map[string]any{"in": ins})
 		t.Logf("a 10,000-event body is %d bytes", len(body))
 		r := e.do(t, e.postBody(body, false))
 		if r.Status != http.StatusOK || len(r.Errors) > 0 {
@@ -128,7 +87,7 @@ func TestBodyLimit(t *testing.T) {
 		t.Run(fmt.Sprintf("Err20MiB chunked=%v", chunked), func(t *testing.T) {
 			e := newEnv(t)
 			r := e.do(t, e.postBody(huge, chunked))
-			requireLimit(t, r, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT", "request body too large: the limit is 10485760 bytes")
+			testsupport.RequireLimit(t, r, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT", "request body too large: the limit is 10485760 bytes")
 			if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 				t.Fatalf("Content-Type = %q", ct)
 			}
@@ -143,10 +102,10 @@ func TestBodyLimit(t *testing.T) {
 				t.Fatalf("chunked=%v: 300 bytes: status %d, errors %+v", chunked, r.Status, r.Errors)
 			}
 			r = e.do(t, e.postBody(padded(t, `{ eventTypes { id } }`, 301), chunked))
-			requireLimit(t, r, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT", "the limit is 300 bytes")
+			testsupport.RequireLimit(t, r, http.StatusRequestEntityTooLarge, "BAD_USER_INPUT", "the limit is 300 bytes")
 		}
-		if !strings.Contains(e.log.String(), "code=BAD_USER_INPUT") {
-			t.Fatalf("the request log lacks the refusal:\n%s", e.log)
+		if !strings.Contains(e.Log.String(), "code=BAD_USER_INPUT") {
+			t.Fatalf("the request log lacks the refusal:\n%s", e.Log)
 		}
 	})
 }
@@ -158,14 +117,14 @@ func selection(n int) string {
 
 func TestParserTokenLimit(t *testing.T) {
 	e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxQueryTokens: 50}})
-	e.mustQuery(t, selection(45), nil)
-	r := e.raw(t, gqlBody(t, selection(46), nil), e.authed())
-	requireLimit(t, r, http.StatusOK, "GRAPHQL_PARSE_FAILED", "exceeded token limit of 50")
+	e.MustQuery(t, selection(45), nil)
+	r := e.Raw(t, testsupport.GQLBody(t, selection(46), nil), e.Authed())
+	testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_PARSE_FAILED", "exceeded token limit of 50")
 
 	t.Run("default", func(t *testing.T) {
 		e := newEnv(t)
-		r := e.raw(t, gqlBody(t, selection(graph.DefaultMaxQueryTokens), nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "GRAPHQL_PARSE_FAILED", fmt.Sprintf("exceeded token limit of %d", graph.DefaultMaxQueryTokens))
+		r := e.Raw(t, testsupport.GQLBody(t, selection(graph.DefaultMaxQueryTokens), nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_PARSE_FAILED", fmt.Sprintf("exceeded token limit of %d", graph.DefaultMaxQueryTokens))
 	})
 }
 
@@ -187,25 +146,25 @@ func nested(depth int) string {
 func TestDepthLimit(t *testing.T) {
 	e := newEnv(t)
 	t.Run("OK at the default", func(t *testing.T) {
-		e.mustQuery(t, nested(graph.DefaultMaxDepth), nil)
+		e.MustQuery(t, nested(graph.DefaultMaxDepth), nil)
 	})
 	t.Run("ErrOverTheDefault", func(t *testing.T) {
-		r := e.raw(t, gqlBody(t, nested(graph.DefaultMaxDepth+1), nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "the operation has depth 13, which exceeds the limit of 12")
+		r := e.Raw(t, testsupport.GQLBody(t, nested(graph.DefaultMaxDepth+1), nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "the operation has depth 13, which exceeds the limit of 12")
 	})
 	t.Run("ErrThroughFragments", func(t *testing.T) {
 		const q = `query Deep { events(first: 1) { ...E } }
 			fragment E on EventConnection { edges { node { ... on Event { reimbursement { ...R } } } } }
 			fragment R on Reimbursement { events(first: 1) { ...E2 } }
 			fragment E2 on EventConnection { edges { node { reimbursement { events(first: 1) { edges { node { reimbursement { id } } } } } } } }`
-		r := e.raw(t, gqlBody(t, q, nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", `operation "Deep" has depth 13`)
+		r := e.Raw(t, testsupport.GQLBody(t, q, nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", `operation "Deep" has depth 13`)
 	})
 	t.Run("custom", func(t *testing.T) {
 		e := newEnvWith(t, graph.Options{Limits: graph.Limits{MaxDepth: 4}})
-		e.mustQuery(t, nested(4), nil)
-		r := e.raw(t, gqlBody(t, nested(5), nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "depth 5, which exceeds the limit of 4")
+		e.MustQuery(t, nested(4), nil)
+		r := e.Raw(t, testsupport.GQLBody(t, nested(5), nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "depth 5, which exceeds the limit of 4")
 	})
 }
 
@@ -220,33 +179,33 @@ func aliased(n int, field string) string {
 
 func TestRootFieldLimit(t *testing.T) {
 	e := newEnv(t)
-	e.mustQuery(t, "{"+aliased(graph.DefaultMaxRootFields, "eventTypes { id }")+" }", nil)
-	r := e.raw(t, gqlBody(t, "{"+aliased(graph.DefaultMaxRootFields+1, "eventTypes { id }")+" }", nil), e.authed())
-	requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "the operation has 21 root fields, which exceeds the limit of 20")
+	e.MustQuery(t, "{"+aliased(graph.DefaultMaxRootFields, "eventTypes { id }")+" }", nil)
+	r := e.Raw(t, testsupport.GQLBody(t, "{"+aliased(graph.DefaultMaxRootFields+1, "eventTypes { id }")+" }", nil), e.Authed())
+	testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "the operation has 21 root fields, which exceeds the limit of 20")
 
 	t.Run("ErrThroughFragments", func(t *testing.T) {
 		q := "{ x: eventTypes { id } ...F } fragment F on Query {" + aliased(20, "eventTypes { id }") + " }"
-		r := e.raw(t, gqlBody(t, q, nil), e.authed())
-		requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "21 root fields")
+		r := e.Raw(t, testsupport.GQLBody(t, q, nil), e.Authed())
+		testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "21 root fields")
 	})
 	t.Run("OK a repeated field is one", func(t *testing.T) {
-		e.mustQuery(t, "{"+strings.Repeat(" eventTypes { id }", 30)+" }", nil)
+		e.MustQuery(t, "{"+strings.Repeat(" eventTypes { id }", 30)+" }", nil)
 	})
 }
 
 func TestAliasLimit(t *testing.T) {
 	e := newEnv(t)
-	e.mustQuery(t, "{ eventTypes {"+aliased(graph.DefaultMaxAliases, "id")+" } }", nil)
-	r := e.raw(t, gqlBody(t, "{ eventTypes {"+aliased(graph.DefaultMaxAliases+1, "id")+" } }", nil), e.authed())
-	requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "the operation has 51 aliases, which exceeds the limit of 50")
+	e.MustQuery(t, "{ eventTypes {"+aliased(graph.DefaultMaxAliases, "id")+" } }", nil)
+	r := e.Raw(t, testsupport.GQLBody(t, "{ eventTypes {"+aliased(graph.DefaultMaxAliases+1, "id")+" } }", nil), e.Authed())
+	testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "the operation has 51 aliases, which exceeds the limit of 50")
 
 	// A fragment's aliases count at each spread: 1 + 2 x 24 = 49, 1 + 2 x 25 = 51.
 	frag := func(n int) string {
 		return "{ eventTypes { ...F } x: eventTypes { ...F } } fragment F on EventType {" + aliased(n, "code") + " }"
 	}
-	e.mustQuery(t, frag(24), nil)
-	r = e.raw(t, gqlBody(t, frag(25), nil), e.authed())
-	requireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "51 aliases")
+	e.MustQuery(t, frag(24), nil)
+	r = e.Raw(t, testsupport.GQLBody(t, frag(25), nil), e.Authed())
+	testsupport.RequireLimit(t, r, http.StatusOK, "GRAPHQL_VALIDATION_FAILED", "51 aliases")
 }
 
 func TestIntrospection(t *testing.T) {
@@ -261,11 +220,11 @@ func TestIntrospection(t *testing.T) {
 		}
 		// gqlgen's full introspection query, the shape GraphiQL sends: its
 		// TypeRef fragment nests 15 deep, past the default depth limit.
-		e.mustQuery(t, introspection.Query, &out)
+		e.MustQuery(t, introspection.Query, &out)
 		if out.Schema.QueryType.Name != "Query" || len(out.Schema.Types) < 20 {
 			t.Fatalf("introspection answered %+v", out.Schema)
 		}
-		r := e.raw(t, gqlBody(t, typo, nil), e.authed())
+		r := e.Raw(t, testsupport.GQLBody(t, typo, nil), e.Authed())
 		if !strings.Contains(string(r.Body), "Did you mean") {
 			t.Fatalf("with introspection on, suggestions are expected: %s", r.Body)
 		}
@@ -274,7 +233,7 @@ func TestIntrospection(t *testing.T) {
 	t.Run("ErrOff", func(t *testing.T) {
 		e := newEnvWith(t, graph.Options{Limits: graph.Limits{DisableIntrospection: true}})
 		for _, q := range []string{introspection.Query, `{ __type(name: "Event") { name } }`, `{ eventTypes { id } __schema { types { name } } }`} {
-			r := e.raw(t, gqlBody(t, q, nil), e.authed())
+			r := e.Raw(t, testsupport.GQLBody(t, q, nil), e.Authed())
 			if r.Status != http.StatusOK || len(r.Errors) == 0 || string(r.Body) == "" || strings.Contains(string(r.Body), `"data":{`) {
 				t.Fatalf("status %d, body %.300s; want 200 (application/json) and no data", r.Status, r.Body)
 			}
@@ -284,8 +243,8 @@ func TestIntrospection(t *testing.T) {
 				}
 			}
 		}
-		e.mustQuery(t, `{ __typename eventTypes { __typename id } }`, nil)
-		r := e.raw(t, gqlBody(t, typo, nil), e.authed())
+		e.MustQuery(t, `{ __typename eventTypes { __typename id } }`, nil)
+		r := e.Raw(t, testsupport.GQLBody(t, typo, nil), e.Authed())
 		if len(r.Errors) != 3 {
 			t.Fatalf("errors %+v, want 3", r.Errors)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 // TestReportSkippedMidnight: Asunción skipped midnight of 1 October 2023
@@ -18,9 +19,9 @@ import (
 // report, the CSV and reimbursePending alike.
 func TestReportSkippedMidnight(t *testing.T) {
 	e := newEnv(t, zone(t, "America/Asuncion"))
-	xray, ann, bo := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
-	e.register(t, ev(xray, ann, utc(2023, 9, 15, 12, 0)), ev(xray, ann, utc(2023, 10, 1, 3, 30)),
-		ev(xray, bo, utc(2023, 10, 1, 4, 30)), ev(xray, bo, utc(2023, 10, 15, 12, 0)))
+	xray, ann, bo := e.EventType(t, "XRAY", "10.00"), e.Caregiver(t, "Ann"), e.Caregiver(t, "Bo")
+	e.Register(t, testsupport.Event(xray, ann, testsupport.UTC(2023, 9, 15, 12, 0)), testsupport.Event(xray, ann, testsupport.UTC(2023, 10, 1, 3, 30)),
+		testsupport.Event(xray, bo, testsupport.UTC(2023, 10, 1, 4, 30)), testsupport.Event(xray, bo, testsupport.UTC(2023, 10, 15, 12, 0)))
 
 	requireLines(t, e.report(t, client.Var("to", "2023-10-01T04:00:00Z")),
 		"total 2 20.00 r0.00 p20.00",
@@ -38,11 +39,11 @@ func TestReportSkippedMidnight(t *testing.T) {
 		"2023-10 Bo XRAY 2 20.00 r0.00 p20.00",
 	)
 
-	csv := csvHandler(e.s, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{})
+	csv := testsupport.CSVHandler(e.S, slog.New(slog.NewTextHandler(io.Discard, nil)), httpapi.Options{})
 	get := func(query string) string {
 		t.Helper()
 		req := httptest.NewRequest(http.MethodGet, "/reports/monthly.csv?"+query, nil)
-		req.Header.Set("Authorization", "Bearer "+e.secret)
+		req.Header.Set("Authorization", "Bearer "+e.Secret)
 		w := httptest.NewRecorder()
 		csv.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {
@@ -60,7 +61,7 @@ func TestReportSkippedMidnight(t *testing.T) {
 	}
 
 	var out struct{ ReimbursePending struct{ EventCount int } }
-	e.mustQuery(t, `mutation { reimbursePending(through: "2023-09") { eventCount } }`, &out)
+	e.MustQuery(t, `mutation { reimbursePending(through: "2023-09") { eventCount } }`, &out)
 	if out.ReimbursePending.EventCount != 2 {
 		t.Fatalf("reimbursePending through September took %d events, want 2", out.ReimbursePending.EventCount)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -33,29 +34,29 @@ func newPairFixture(t testing.TB, e *env, n int) *pairFixture {
 	ctx := context.Background()
 	f := &pairFixture{n: n, Ref: fmt.Sprintf("PAIR-%d-D", n), UCode: fmt.Sprintf("PAIR_%d_U", n),
 		TCode: fmt.Sprintf("PAIR_%d_T", n), Key: fmt.Sprintf("pair-%d-d", n)}
-	f.C = e.caregiver(t, fmt.Sprintf("Pair %d C", n))
-	d, err := e.s.CreateCaregiver(ctx, model.NewCaregiver{Name: fmt.Sprintf("Pair %d D", n), ExternalRef: &f.Ref})
+	f.C = e.Caregiver(t, fmt.Sprintf("Pair %d C", n))
+	d, err := e.S.CreateCaregiver(ctx, model.NewCaregiver{Name: fmt.Sprintf("Pair %d D", n), ExternalRef: &f.Ref})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.D = d.ID
-	f.T = e.eventType(t, f.TCode, "100.00")
+	f.T = e.EventType(t, f.TCode, "100.00")
 	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	u, err := e.s.CreateEventType(ctx, model.NewEventType{Code: f.UCode, Name: "U", Price: 10000, EffectiveFrom: &from})
+	u, err := e.S.CreateEventType(ctx, model.NewEventType{Code: f.UCode, Name: "U", Price: 10000, EffectiveFrom: &from})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.U = u.ID
-	keyed := ev(f.T, f.D, utc(2024, 6, 4, 9, 0))
+	keyed := testsupport.Event(f.T, f.D, testsupport.UTC(2024, 6, 4, 9, 0))
 	keyed.IdempotencyKey = &f.Key
-	ids := e.register(t, ev(f.T, f.C, utc(2024, 6, 1, 9, 0)), ev(f.T, f.C, utc(2024, 6, 2, 9, 0)),
-		ev(f.T, f.D, utc(2024, 6, 3, 9, 0)), keyed, ev(f.T, f.D, utc(2024, 6, 5, 9, 0)))
+	ids := e.Register(t, testsupport.Event(f.T, f.C, testsupport.UTC(2024, 6, 1, 9, 0)), testsupport.Event(f.T, f.C, testsupport.UTC(2024, 6, 2, 9, 0)),
+		testsupport.Event(f.T, f.D, testsupport.UTC(2024, 6, 3, 9, 0)), keyed, testsupport.Event(f.T, f.D, testsupport.UTC(2024, 6, 5, 9, 0)))
 	f.CE1, f.CE2, f.DE, f.DK, f.DV = ids[0], ids[1], ids[2], ids[3], ids[4]
-	p, err := e.s.Authenticate(ctx, e.secret)
+	p, err := e.S.Authenticate(ctx, e.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.VoidEvent(ctx, *p, f.DV, "fixture"); err != nil {
+	if _, err := e.S.VoidEvent(ctx, *p, f.DV, "fixture"); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -64,8 +65,8 @@ func newPairFixture(t testing.TB, e *env, n int) *pairFixture {
 // doc fills the fixture's ids into a call: {C} {D} {T} {U} {CE1} {CE2}
 // {DE} {DK} {DV} {Ref} {UCode} {Key} {n}.
 func (f *pairFixture) doc(s string) string {
-	return strings.NewReplacer("{C}", id(f.C), "{D}", id(f.D), "{T}", id(f.T), "{U}", id(f.U),
-		"{CE1}", id(f.CE1), "{CE2}", id(f.CE2), "{DE}", id(f.DE), "{DK}", id(f.DK), "{DV}", id(f.DV),
+	return strings.NewReplacer("{C}", testsupport.ID(f.C), "{D}", testsupport.ID(f.D), "{T}", testsupport.ID(f.T), "{U}", testsupport.ID(f.U),
+		"{CE1}", testsupport.ID(f.CE1), "{CE2}", testsupport.ID(f.CE2), "{DE}", testsupport.ID(f.DE), "{DK}", testsupport.ID(f.DK), "{DV}", testsupport.ID(f.DV),
 		"{Ref}", f.Ref, "{UCode}", f.UCode, "{Key}", f.Key, "{n}", fmt.Sprint(f.n)).Replace(s)
 }
 
@@ -99,7 +100,7 @@ func moved(n int, from, to model.EventStatus, extra ...any) counts {
 // its events (or the reverse) shows too.
 func snapshot(t testing.TB, e *env) counts {
 	t.Helper()
-	db, _ := e.s.DBs()
+	db, _ := e.S.DBs()
 	c := counts{}
 	scan := func(q string, dest ...any) {
 		t.Helper()
@@ -232,7 +233,7 @@ var mutationCases = map[string]mutationCase{
 		check: func(t *testing.T, e *env, f *pairFixture, obj json.RawMessage) {
 			readBack(t, e, `reimbursement(id: "%s") { eventCount total { amount } }`, objID(t, obj),
 				`{"reimbursement":{"eventCount":1,"total":{"amount":"100.00"}}}`)
-			readBack(t, e, `event(id: "%s") { status reimbursement { id } }`, id(f.CE1),
+			readBack(t, e, `event(id: "%s") { status reimbursement { id } }`, testsupport.ID(f.CE1),
 				fmt.Sprintf(`{"event":{"status":"REIMBURSED","reimbursement":{"id":"%s"}}}`, objID(t, obj)))
 		},
 		// DE is PENDING and would be reimbursed but for DV.
@@ -272,7 +273,7 @@ func objID(t testing.TB, obj json.RawMessage) string {
 // readBack runs the query { <field with %s as the id> } and requires data want.
 func readBack(t testing.TB, e *env, field, objectID, want string) {
 	t.Helper()
-	requireData(t, e.post(t, "{ "+fmt.Sprintf(field, objectID)+" }"), want)
+	requireData(t, e.Post(t, "{ "+fmt.Sprintf(field, objectID)+" }"), want)
 }
 
 // TestMutationPairsKeepCommittedResults runs, for every ordered pair of
@@ -335,7 +336,7 @@ func runPair(t *testing.T, e *env, f *pairFixture, ok, bad mutationCase, okFirst
 	}
 	doc := "mutation { " + strings.Join(calls, " ") + " }"
 	before := snapshot(t, e)
-	r := e.raw(t, gqlBody(t, doc, nil), e.authed())
+	r := e.Raw(t, testsupport.GQLBody(t, doc, nil), e.Authed())
 	if r.Status != http.StatusOK {
 		t.Fatalf("HTTP %d: %s", r.Status, r.Body)
 	}
@@ -355,7 +356,7 @@ func runPair(t *testing.T, e *env, f *pairFixture, ok, bad mutationCase, okFirst
 	if len(obj) == 0 || string(obj) == "null" {
 		t.Fatalf("data.ok is null: %s", r.Body)
 	}
-	requireOne(t, r.Errors, bad.code, bad.field)
+	testsupport.RequireOne(t, r.Errors, bad.code, bad.field)
 	if p := r.Errors[0].Path; len(p) != 1 || p[0] != "bad" {
 		t.Fatalf("error path %v, want [bad]", p)
 	}
@@ -371,11 +372,11 @@ func runPair(t *testing.T, e *env, f *pairFixture, ok, bad mutationCase, okFirst
 // response, so a client need not retry (and register it twice).
 func TestMutationCommittedBeforeNotFound(t *testing.T) {
 	e := newEnv(t)
-	c, typ := e.caregiver(t, "Ann"), e.eventType(t, "XRAY", "100.00")
-	r := e.post(t, fmt.Sprintf(`mutation {
+	c, typ := e.Caregiver(t, "Ann"), e.EventType(t, "XRAY", "100.00")
+	r := e.Post(t, fmt.Sprintf(`mutation {
 		a: registerEvent(input: {eventTypeId: "%d", caregiverId: "%d", occurredAt: "2024-06-10T09:00:00Z"}) { id }
 		b: voidEvent(id: "999999", reason: "x") { id } }`, typ, c))
-	requireOne(t, r.Errors, "NOT_FOUND", "id")
+	testsupport.RequireOne(t, r.Errors, "NOT_FOUND", "id")
 	var data struct {
 		A *struct{ ID string }
 		B *struct{ ID string }
@@ -387,7 +388,7 @@ func TestMutationCommittedBeforeNotFound(t *testing.T) {
 		t.Fatalf("data = %s, want a with the new event and b null", r.Data)
 	}
 	readBack(t, e, `event(id: "%s") { status }`, data.A.ID, `{"event":{"status":"PENDING"}}`)
-	if n := e.countEvents(t); n != 1 {
+	if n := e.CountEvents(t); n != 1 {
 		t.Fatalf("%d events, want 1", n)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store"
 	"github.com/uptrace/bun"
 )
@@ -25,8 +26,8 @@ import (
 // null because the connection under it failed.
 func TestMutationSelectionArgsCheckedBeforeWrite(t *testing.T) {
 	e := newEnv(t)
-	c, typ := e.caregiver(t, "Ann"), e.eventType(t, "XRAY", "100.00")
-	pending := e.register(t, ev(typ, c, utc(2024, 6, 1, 9, 0)), ev(typ, c, utc(2024, 6, 2, 9, 0)))
+	c, typ := e.Caregiver(t, "Ann"), e.EventType(t, "XRAY", "100.00")
+	pending := e.Register(t, testsupport.Event(typ, c, testsupport.UTC(2024, 6, 1, 9, 0)), testsupport.Event(typ, c, testsupport.UTC(2024, 6, 2, 9, 0)))
 	reimburse := fmt.Sprintf(`reimburseEvents(ids: ["%d"])`, pending[0])
 	register := fmt.Sprintf(`registerEvent(input: {eventTypeId: "%d", caregiverId: "%d", occurredAt: "2024-06-10T09:00:00Z"})`, typ, c)
 	for _, tc := range []struct {
@@ -45,11 +46,11 @@ func TestMutationSelectionArgsCheckedBeforeWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := snapshot(t, e)
-			r := e.raw(t, gqlBody(t, tc.doc, vars), e.authed())
+			r := e.Raw(t, testsupport.GQLBody(t, tc.doc, vars), e.Authed())
 			if r.Status != http.StatusOK {
 				t.Fatalf("HTTP %d: %s", r.Status, r.Body)
 			}
-			requireOne(t, r.Errors, "BAD_USER_INPUT", tc.field)
+			testsupport.RequireOne(t, r.Errors, "BAD_USER_INPUT", tc.field)
 			if p := r.Errors[0].Path; len(p) != 1 || p[0] != tc.alias {
 				t.Fatalf("error path %v, want [%s]", p, tc.alias)
 			}
@@ -66,8 +67,8 @@ func TestMutationSelectionArgsCheckedBeforeWrite(t *testing.T) {
 		})
 	}
 	t.Run("OtherFieldsRun", func(t *testing.T) {
-		r := e.post(t, `mutation { a: createCaregiver(input: {name: "Bo"}) { id } b: `+reimburse+` { events(first: 1001) { nodes { id } } } }`)
-		requireOne(t, r.Errors, "BAD_USER_INPUT", "events.first")
+		r := e.Post(t, `mutation { a: createCaregiver(input: {name: "Bo"}) { id } b: `+reimburse+` { events(first: 1001) { nodes { id } } } }`)
+		testsupport.RequireOne(t, r.Errors, "BAD_USER_INPUT", "events.first")
 		var data struct{ A *struct{ ID string } }
 		if err := json.Unmarshal(r.Data, &data); err != nil || data.A == nil {
 			t.Fatalf("data %s, want a committed caregiver (%v)", r.Data, err)
@@ -77,7 +78,7 @@ func TestMutationSelectionArgsCheckedBeforeWrite(t *testing.T) {
 	t.Run("NullableNestedError", func(t *testing.T) {
 		// priceAt is nullable: its bad argument nulls it alone, and the
 		// committed type stays in the response.
-		r := e.post(t, `mutation { createEventType(input: {code: "LAB", name: "Lab", price: "20.00"}) { id priceAt(at: "garbage") { amount } } }`)
+		r := e.Post(t, `mutation { createEventType(input: {code: "LAB", name: "Lab", price: "20.00"}) { id priceAt(at: "garbage") { amount } } }`)
 		if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" || fmt.Sprint(r.Errors[0].Path) != "[createEventType priceAt at]" {
 			t.Fatalf("errors %+v, want one BAD_USER_INPUT at [createEventType priceAt at]", r.Errors)
 		}
@@ -94,7 +95,7 @@ func TestMutationSelectionArgsCheckedBeforeWrite(t *testing.T) {
 	})
 	t.Run("OK", func(t *testing.T) {
 		// Valid page arguments, and a bad one under @skip (never resolved).
-		r := e.post(t, `mutation { `+reimburse+` { eventCount events(first: 1) { nodes { id } pageInfo { hasNextPage } }
+		r := e.Post(t, `mutation { `+reimburse+` { eventCount events(first: 1) { nodes { id } pageInfo { hasNextPage } }
 			skipped: events(first: 5000) @skip(if: true) { nodes { id } } } }`)
 		want := fmt.Sprintf(`{"reimburseEvents":{"eventCount":1,"events":{"nodes":[{"id":"%d"}],"pageInfo":{"hasNextPage":false}}}}`, pending[0])
 		requireData(t, r, want)
@@ -141,15 +142,15 @@ func (h *cancelAfter) AfterQuery(_ context.Context, ev *bun.QueryEvent) {
 func TestMutationReadBackSurvivesCancel(t *testing.T) {
 	hook := &cancelAfter{}
 	e := newEnv(t, func(o *store.Options) { o.Hooks = append(o.Hooks, hook) })
-	send := func(t *testing.T, query, doc string) (rawResponse, map[string]json.RawMessage) {
+	send := func(t *testing.T, query, doc string) (testsupport.RawResponse, map[string]json.RawMessage) {
 		t.Helper()
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		hook.arm(query, cancel)
-		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(gqlBody(t, doc, nil)))
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/graphql", strings.NewReader(testsupport.GQLBody(t, doc, nil)))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+e.secret)
-		r := serveRaw(t, e.h, req)
+		req.Header.Set("Authorization", "Bearer "+e.Secret)
+		r := testsupport.ServeRaw(t, e.H, req)
 		if !hook.fired() {
 			t.Fatalf("no %s ran: the request was never cut", query)
 		}
@@ -191,11 +192,11 @@ func TestMutationReadBackSurvivesCancel(t *testing.T) {
 	t.Run("CutBeforeTheWrite", func(t *testing.T) {
 		f := newPairFixture(t, e, 1100)
 		r, data := send(t, "BEGIN", f.doc(`mutation { reimburseEvents(ids: ["{CE1}"]) { id } }`))
-		requireOne(t, r.Errors, "INTERNAL_SERVER_ERROR", "")
+		testsupport.RequireOne(t, r.Errors, "INTERNAL_SERVER_ERROR", "")
 		if string(data["reimburseEvents"]) != "null" {
 			t.Fatalf("data %s, want reimburseEvents null", r.Body)
 		}
-		readBack(t, e, `event(id: "%s") { status }`, id(f.CE1), `{"event":{"status":"PENDING"}}`)
+		readBack(t, e, `event(id: "%s") { status }`, testsupport.ID(f.CE1), `{"event":{"status":"PENDING"}}`)
 	})
 }
 
@@ -208,13 +209,13 @@ func TestMutationTimeoutBeforeWrite(t *testing.T) {
 	var cut atomic.Int32
 	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RequestTimeout: 100 * time.Millisecond},
 		func(o *store.Options) { o.Hooks = append(o.Hooks, stallHook{"UPDATE", &cut}) })
-	ids := e.register(t, ev(e.eventType(t, "XRAY", "1.00"), e.caregiver(t, "Anna"), utc(2024, 6, 1, 9, 0)))
-	r := e.raw(t, gqlBody(t, fmt.Sprintf(`mutation { reimburseEvents(ids: ["%d"]) { id } }`, ids[0]), nil), e.authed())
-	requireOne(t, r.Errors, "INTERNAL_SERVER_ERROR", "")
+	ids := e.Register(t, testsupport.Event(e.EventType(t, "XRAY", "1.00"), e.Caregiver(t, "Anna"), testsupport.UTC(2024, 6, 1, 9, 0)))
+	r := e.Raw(t, testsupport.GQLBody(t, fmt.Sprintf(`mutation { reimburseEvents(ids: ["%d"]) { id } }`, ids[0]), nil), e.Authed())
+	testsupport.RequireOne(t, r.Errors, "INTERNAL_SERVER_ERROR", "")
 	if err := r.Errors[0]; !strings.HasPrefix(err.Message, "the request exceeded the server's time limit of 100ms;") {
 		t.Fatalf("error %+v, want the time limit's message", err)
 	}
-	readBack(t, e, `event(id: "%s") { status }`, id(ids[0]), `{"event":{"status":"PENDING"}}`)
+	readBack(t, e, `event(id: "%s") { status }`, testsupport.ID(ids[0]), `{"event":{"status":"PENDING"}}`)
 	if n := cut.Load(); n != 1 {
 		t.Fatalf("the deadline cut %d statements, want 1", n)
 	}

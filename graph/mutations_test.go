@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 func TestCreateCaregiver(t *testing.T) {
@@ -17,29 +18,29 @@ func TestCreateCaregiver(t *testing.T) {
 				ExternalRef         *string
 			}
 		}
-		e.mustQuery(t, create, &out, client.Var("in", map[string]any{"name": "  Dr. Ann  ", "externalRef": "SE123"}))
+		e.MustQuery(t, create, &out, client.Var("in", map[string]any{"name": "  Dr. Ann  ", "externalRef": "SE123"}))
 		c := out.CreateCaregiver
 		if c.ID == "" || c.Name != "Dr. Ann" || c.ExternalRef == nil || *c.ExternalRef != "SE123" || c.CreatedAt != "2024-06-15T12:00:00Z" {
 			t.Fatalf("createCaregiver = %+v", c)
 		}
 		var got struct{ Caregiver struct{ Name string } }
-		e.mustQuery(t, `query($id: ID!) { caregiver(id: $id) { name } }`, &got, client.Var("id", c.ID))
+		e.MustQuery(t, `query($id: ID!) { caregiver(id: $id) { name } }`, &got, client.Var("id", c.ID))
 		if got.Caregiver.Name != "Dr. Ann" {
 			t.Fatalf("caregiver(%s).name = %q", c.ID, got.Caregiver.Name)
 		}
 	})
 	t.Run("OK without externalRef", func(t *testing.T) {
 		var out struct{ CreateCaregiver struct{ ExternalRef *string } }
-		e.mustQuery(t, create, &out, client.Var("in", map[string]any{"name": "Bo"}))
+		e.MustQuery(t, create, &out, client.Var("in", map[string]any{"name": "Bo"}))
 		if out.CreateCaregiver.ExternalRef != nil {
 			t.Fatalf("externalRef = %q, want null", *out.CreateCaregiver.ExternalRef)
 		}
 	})
 	t.Run("ErrNameRequired", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "input.name", create, client.Var("in", map[string]any{"name": "   "}))
+		e.MustFail(t, "BAD_USER_INPUT", "input.name", create, client.Var("in", map[string]any{"name": "   "}))
 	})
 	t.Run("ErrExternalRefTaken", func(t *testing.T) {
-		e.mustFail(t, "CONFLICT", "input.externalRef", create, client.Var("in", map[string]any{"name": "Cy", "externalRef": "SE123"}))
+		e.MustFail(t, "CONFLICT", "input.externalRef", create, client.Var("in", map[string]any{"name": "Cy", "externalRef": "SE123"}))
 	})
 }
 
@@ -57,7 +58,7 @@ func TestCreateEventType(t *testing.T) {
 				}
 			}
 		}
-		e.mustQuery(t, create, &out, client.Var("in", map[string]any{"code": "XRAY", "name": "X-ray", "price": "1250.5"}))
+		e.MustQuery(t, create, &out, client.Var("in", map[string]any{"code": "XRAY", "name": "X-ray", "price": "1250.5"}))
 		et := out.CreateEventType
 		if et.Code != "XRAY" || et.Name != "X-ray" || et.Price.Amount != "1250.50" || et.CreatedAt != "2024-06-15T12:00:00Z" ||
 			len(et.Prices) != 1 || et.Prices[0].Price.Amount != "1250.50" || et.Prices[0].EffectiveFrom != nil {
@@ -65,18 +66,18 @@ func TestCreateEventType(t *testing.T) {
 		}
 	})
 	t.Run("ErrCodeTaken", func(t *testing.T) {
-		e.mustFail(t, "CONFLICT", "input.code", create, client.Var("in", map[string]any{"code": "XRAY", "name": "Again", "price": "1.00"}))
+		e.MustFail(t, "CONFLICT", "input.code", create, client.Var("in", map[string]any{"code": "XRAY", "name": "Again", "price": "1.00"}))
 	})
 	t.Run("ErrCodeInvalid", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "input.code", create, client.Var("in", map[string]any{"code": "x-ray", "name": "X", "price": "1.00"}))
+		e.MustFail(t, "BAD_USER_INPUT", "input.code", create, client.Var("in", map[string]any{"code": "x-ray", "name": "X", "price": "1.00"}))
 	})
 	t.Run("ErrEveryBadField", func(t *testing.T) {
-		r := e.post(t, create, client.Var("in", map[string]any{"code": "bad code", "name": " ", "price": "-1.00"}))
+		r := e.Post(t, create, client.Var("in", map[string]any{"code": "bad code", "name": " ", "price": "-1.00"}))
 		if len(r.Errors) != 3 {
 			t.Fatalf("errors %+v, want 3", r.Errors)
 		}
 		for i, field := range []string{"input.code", "input.name", "input.price"} {
-			requireCode(t, r.Errors[i], "BAD_USER_INPUT", field)
+			testsupport.RequireCode(t, r.Errors[i], "BAD_USER_INPUT", field)
 		}
 	})
 	if got := e.eventTypeCodes(t); len(got) != 1 {
@@ -86,11 +87,11 @@ func TestCreateEventType(t *testing.T) {
 
 func TestSetEventTypePrice(t *testing.T) {
 	e := newEnv(t)
-	typ := e.eventType(t, "XRAY", "100.00")
+	typ := e.EventType(t, "XRAY", "100.00")
 	const set = `mutation($in: SetEventTypePriceInput!) { setEventTypePrice(input: $in) { price { amount } prices { price { amount } effectiveFrom } } }`
 	setPrice := func(price, from string) {
 		t.Helper()
-		e.mustQuery(t, set, nil, client.Var("in", map[string]any{"eventTypeId": id(typ), "price": price, "effectiveFrom": from}))
+		e.MustQuery(t, set, nil, client.Var("in", map[string]any{"eventTypeId": testsupport.ID(typ), "price": price, "effectiveFrom": from}))
 	}
 	// Added out of order: the history must still list them oldest first.
 	setPrice("300.00", "2024-09-01T00:00:00Z") // in the future of the pinned now
@@ -109,12 +110,12 @@ func TestSetEventTypePrice(t *testing.T) {
 			}
 		}
 	}
-	e.mustQuery(t, `query($id: ID!) { eventType(id: $id) {
+	e.MustQuery(t, `query($id: ID!) { eventType(id: $id) {
 		price { amount }
 		before: priceAt(at: "2000-01-01T00:00:00Z") { amount }
 		jan: priceAt(at: "2023-12-31T23:00:00Z") { amount }
 		sep: priceAt(at: "2024-09-01T00:00:00Z") { amount }
-		prices { price { amount } effectiveFrom } } }`, &out, client.Var("id", id(typ)))
+		prices { price { amount } effectiveFrom } } }`, &out, client.Var("id", testsupport.ID(typ)))
 	et := out.EventType
 	if et.Price.Amount != "200.00" {
 		t.Errorf("price (in force at the pinned now) = %q, want 200.00", et.Price.Amount)
@@ -138,22 +139,22 @@ func TestSetEventTypePrice(t *testing.T) {
 	}
 
 	t.Run("ErrSameEffectiveFrom", func(t *testing.T) {
-		e.mustFail(t, "CONFLICT", "input.effectiveFrom", set,
-			client.Var("in", map[string]any{"eventTypeId": id(typ), "price": "1.00", "effectiveFrom": "2024-05-01T02:00:00+02:00"}))
+		e.MustFail(t, "CONFLICT", "input.effectiveFrom", set,
+			client.Var("in", map[string]any{"eventTypeId": testsupport.ID(typ), "price": "1.00", "effectiveFrom": "2024-05-01T02:00:00+02:00"}))
 	})
 	t.Run("ErrPriceNotPositive", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "input.price", set,
-			client.Var("in", map[string]any{"eventTypeId": id(typ), "price": "0.00", "effectiveFrom": "2024-07-01T00:00:00Z"}))
+		e.MustFail(t, "BAD_USER_INPUT", "input.price", set,
+			client.Var("in", map[string]any{"eventTypeId": testsupport.ID(typ), "price": "0.00", "effectiveFrom": "2024-07-01T00:00:00Z"}))
 	})
 	t.Run("ErrUnknownType", func(t *testing.T) {
-		e.mustFail(t, "NOT_FOUND", "input.eventTypeId", set,
+		e.MustFail(t, "NOT_FOUND", "input.eventTypeId", set,
 			client.Var("in", map[string]any{"eventTypeId": "999", "price": "1.00", "effectiveFrom": "2024-07-01T00:00:00Z"}))
 	})
 }
 
 // regIn is a RegisterEventInput variable.
 func regIn(typ, cg int64, at string) map[string]any {
-	return map[string]any{"eventTypeId": id(typ), "caregiverId": id(cg), "occurredAt": at}
+	return map[string]any{"eventTypeId": testsupport.ID(typ), "caregiverId": testsupport.ID(cg), "occurredAt": at}
 }
 
 const registerOne = `mutation($in: RegisterEventInput!) { registerEvent(input: $in) {
@@ -174,13 +175,13 @@ type eventOut struct {
 
 func TestRegisterEvent(t *testing.T) {
 	e := newEnv(t)
-	typ, cg := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Ann")
-	e.mustQuery(t, `mutation($id: ID!) { setEventTypePrice(input: {eventTypeId: $id, price: "125.50", effectiveFrom: "2024-04-01T00:00:00Z"}) { id } }`,
-		nil, client.Var("id", id(typ)))
+	typ, cg := e.EventType(t, "XRAY", "100.00"), e.Caregiver(t, "Ann")
+	e.MustQuery(t, `mutation($id: ID!) { setEventTypePrice(input: {eventTypeId: $id, price: "125.50", effectiveFrom: "2024-04-01T00:00:00Z"}) { id } }`,
+		nil, client.Var("id", testsupport.ID(typ)))
 
 	var march, april struct{ RegisterEvent eventOut }
-	e.mustQuery(t, registerOne, &march, client.Var("in", regIn(typ, cg, "2024-03-31T23:59:59Z")))
-	e.mustQuery(t, registerOne, &april, client.Var("in", regIn(typ, cg, "2024-04-01T00:00:00Z")))
+	e.MustQuery(t, registerOne, &march, client.Var("in", regIn(typ, cg, "2024-03-31T23:59:59Z")))
+	e.MustQuery(t, registerOne, &april, client.Var("in", regIn(typ, cg, "2024-04-01T00:00:00Z")))
 	if m := march.RegisterEvent; m.Amount.Amount != "100.00" || m.Amount.Currency != "SEK" || m.Status != "PENDING" ||
 		m.RegisteredAt != "2024-06-15T12:00:00Z" || m.ReimbursedAt != nil || m.Reimbursement != nil || m.VoidedAt != nil ||
 		m.VoidReason != nil || m.IdempotencyKey != nil || m.Type.Code != "XRAY" || m.Caregiver.Name != "Ann" {
@@ -191,77 +192,77 @@ func TestRegisterEvent(t *testing.T) {
 	}
 
 	// A later price change rewrites no registered amount.
-	e.mustQuery(t, `mutation($id: ID!) { setEventTypePrice(input: {eventTypeId: $id, price: "999.00", effectiveFrom: "2024-01-01T00:00:00Z"}) { id } }`,
-		nil, client.Var("id", id(typ)))
+	e.MustQuery(t, `mutation($id: ID!) { setEventTypePrice(input: {eventTypeId: $id, price: "999.00", effectiveFrom: "2024-01-01T00:00:00Z"}) { id } }`,
+		nil, client.Var("id", testsupport.ID(typ)))
 	for _, w := range []struct{ id, amount string }{{march.RegisterEvent.ID, "100.00"}, {april.RegisterEvent.ID, "125.50"}} {
 		var got struct {
 			Event struct{ Amount struct{ Amount string } }
 		}
-		e.mustQuery(t, `query($id: ID!) { event(id: $id) { amount { amount } } }`, &got, client.Var("id", w.id))
+		e.MustQuery(t, `query($id: ID!) { event(id: $id) { amount { amount } } }`, &got, client.Var("id", w.id))
 		if got.Event.Amount.Amount != w.amount {
 			t.Errorf("event %s amount after a price change = %q, want %q", w.id, got.Event.Amount.Amount, w.amount)
 		}
 	}
 
 	t.Run("OK five minutes ahead", func(t *testing.T) {
-		e.mustQuery(t, registerOne, nil, client.Var("in", regIn(typ, cg, "2024-06-15T12:05:00Z")))
+		e.MustQuery(t, registerOne, nil, client.Var("in", regIn(typ, cg, "2024-06-15T12:05:00Z")))
 	})
 	t.Run("ErrTooFarInFuture", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "input.occurredAt", registerOne, client.Var("in", regIn(typ, cg, "2024-06-15T12:05:00.000001Z")))
+		e.MustFail(t, "BAD_USER_INPUT", "input.occurredAt", registerOne, client.Var("in", regIn(typ, cg, "2024-06-15T12:05:00.000001Z")))
 	})
 	t.Run("ErrUnknownEventType", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "input.eventTypeId", registerOne, client.Var("in", regIn(999, cg, "2024-03-01T00:00:00Z")))
+		e.MustFail(t, "BAD_USER_INPUT", "input.eventTypeId", registerOne, client.Var("in", regIn(999, cg, "2024-03-01T00:00:00Z")))
 	})
 	t.Run("ErrUnknownCaregiver", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "input.caregiverId", registerOne, client.Var("in", regIn(typ, 999, "2024-03-01T00:00:00Z")))
+		e.MustFail(t, "BAD_USER_INPUT", "input.caregiverId", registerOne, client.Var("in", regIn(typ, 999, "2024-03-01T00:00:00Z")))
 	})
 	t.Run("ErrMalformedID", func(t *testing.T) {
 		in := regIn(typ, cg, "2024-03-01T00:00:00Z")
 		in["eventTypeId"] = "abc"
-		e.mustFail(t, "BAD_USER_INPUT", "input.eventTypeId", registerOne, client.Var("in", in))
+		e.MustFail(t, "BAD_USER_INPUT", "input.eventTypeId", registerOne, client.Var("in", in))
 	})
 	t.Run("ErrCaregiverRequiredForAdmin", func(t *testing.T) {
 		in := regIn(typ, cg, "2024-03-01T00:00:00Z")
 		delete(in, "caregiverId")
-		e.mustFail(t, "BAD_USER_INPUT", "input.caregiverId", registerOne, client.Var("in", in))
+		e.MustFail(t, "BAD_USER_INPUT", "input.caregiverId", registerOne, client.Var("in", in))
 	})
-	if n := e.countEvents(t); n != 3 {
+	if n := e.CountEvents(t); n != 3 {
 		t.Fatalf("events = %d, want 3", n)
 	}
 }
 
 func TestRegisterEventIdempotency(t *testing.T) {
 	e := newEnv(t)
-	typ, cg, other := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
+	typ, cg, other := e.EventType(t, "XRAY", "100.00"), e.Caregiver(t, "Ann"), e.Caregiver(t, "Bo")
 	in := regIn(typ, cg, "2024-03-01T10:00:00Z")
 	in["idempotencyKey"] = "upload-1/row-7"
 
 	var first, again struct{ RegisterEvent eventOut }
-	e.mustQuery(t, registerOne, &first, client.Var("in", in))
+	e.MustQuery(t, registerOne, &first, client.Var("in", in))
 	if k := first.RegisterEvent.IdempotencyKey; k == nil || *k != "upload-1/row-7" {
 		t.Fatalf("idempotencyKey = %v", k)
 	}
 	same := regIn(typ, cg, "2024-03-01T11:00:00+01:00") // the same instant
 	same["idempotencyKey"] = "upload-1/row-7"
-	e.mustQuery(t, registerOne, &again, client.Var("in", same))
+	e.MustQuery(t, registerOne, &again, client.Var("in", same))
 	if again.RegisterEvent.ID != first.RegisterEvent.ID {
 		t.Fatalf("retry registered event %s, want the first, %s", again.RegisterEvent.ID, first.RegisterEvent.ID)
 	}
-	if n := e.countEvents(t); n != 1 {
+	if n := e.CountEvents(t); n != 1 {
 		t.Fatalf("events after a retry = %d, want 1", n)
 	}
 
 	t.Run("ErrConflict other time", func(t *testing.T) {
 		v := regIn(typ, cg, "2024-03-01T10:00:01Z")
 		v["idempotencyKey"] = "upload-1/row-7"
-		e.mustFail(t, "CONFLICT", "input.idempotencyKey", registerOne, client.Var("in", v))
+		e.MustFail(t, "CONFLICT", "input.idempotencyKey", registerOne, client.Var("in", v))
 	})
 	t.Run("OK other caregiver's key", func(t *testing.T) {
 		// Keys belong to their caregiver: Bo's is another key.
 		v := regIn(typ, other, "2024-03-01T10:00:00Z")
 		v["idempotencyKey"] = "upload-1/row-7"
 		var out struct{ RegisterEvent eventOut }
-		e.mustQuery(t, registerOne, &out, client.Var("in", v))
+		e.MustQuery(t, registerOne, &out, client.Var("in", v))
 		if out.RegisterEvent.ID == first.RegisterEvent.ID || out.RegisterEvent.Caregiver.Name != "Bo" {
 			t.Fatalf("Bo's use of the key gave %+v, want an event of Bo's", out.RegisterEvent)
 		}
@@ -269,31 +270,31 @@ func TestRegisterEventIdempotency(t *testing.T) {
 	t.Run("ErrConflict within a batch", func(t *testing.T) {
 		a, b := regIn(typ, cg, "2024-03-02T10:00:00Z"), regIn(typ, cg, "2024-03-02T10:30:00Z")
 		a["idempotencyKey"], b["idempotencyKey"] = "k2", "k2"
-		r := e.post(t, registerMany, client.Var("ins", []any{a, b}))
-		requireOne(t, r.Errors, "CONFLICT", "inputs[1].idempotencyKey")
+		r := e.Post(t, registerMany, client.Var("ins", []any{a, b}))
+		testsupport.RequireOne(t, r.Errors, "CONFLICT", "inputs[1].idempotencyKey")
 	})
 	t.Run("OK repeated within a batch", func(t *testing.T) {
 		a, b := regIn(typ, cg, "2024-03-03T10:00:00Z"), regIn(typ, cg, "2024-03-03T10:00:00Z")
 		a["idempotencyKey"], b["idempotencyKey"] = "k3", "k3"
 		var out struct{ RegisterEvents []eventOut }
-		e.mustQuery(t, registerMany, &out, client.Var("ins", []any{a, b}))
+		e.MustQuery(t, registerMany, &out, client.Var("ins", []any{a, b}))
 		if len(out.RegisterEvents) != 2 || out.RegisterEvents[0].ID != out.RegisterEvents[1].ID {
 			t.Fatalf("registerEvents = %+v, want the same event twice", out.RegisterEvents)
 		}
 	})
-	if n := e.countEvents(t); n != 3 {
+	if n := e.CountEvents(t); n != 3 {
 		t.Fatalf("events = %d, want 3", n)
 	}
 }
 
 func TestRegisterEvents(t *testing.T) {
 	e := newEnv(t)
-	xray, lab := e.eventType(t, "XRAY", "1250.50"), e.eventType(t, "LAB", "80.00")
-	ann, bo := e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
+	xray, lab := e.EventType(t, "XRAY", "1250.50"), e.EventType(t, "LAB", "80.00")
+	ann, bo := e.Caregiver(t, "Ann"), e.Caregiver(t, "Bo")
 
 	t.Run("OK", func(t *testing.T) {
 		var out struct{ RegisterEvents []eventOut }
-		e.mustQuery(t, registerMany, &out, client.Var("ins", []any{
+		e.MustQuery(t, registerMany, &out, client.Var("ins", []any{
 			regIn(xray, ann, "2024-03-01T10:00:00Z"), regIn(lab, bo, "2024-03-02T10:00:00Z"), regIn(lab, ann, "2024-03-03T10:00:00Z"),
 		}))
 		want := []struct{ code, name, amount string }{{"XRAY", "Ann", "1250.50"}, {"LAB", "Bo", "80.00"}, {"LAB", "Ann", "80.00"}}
@@ -309,38 +310,38 @@ func TestRegisterEvents(t *testing.T) {
 	})
 
 	t.Run("ErrOneBadItem", func(t *testing.T) {
-		r := e.post(t, registerMany, client.Var("ins", []any{
+		r := e.Post(t, registerMany, client.Var("ins", []any{
 			regIn(xray, ann, "2024-04-01T10:00:00Z"), regIn(xray, ann, "2024-04-02T10:00:00Z"),
 			regIn(xray, ann, "2030-01-01T00:00:00Z"), regIn(xray, ann, "2024-04-04T10:00:00Z"),
 		}))
-		requireOne(t, r.Errors, "BAD_USER_INPUT", "inputs[2].occurredAt")
+		testsupport.RequireOne(t, r.Errors, "BAD_USER_INPUT", "inputs[2].occurredAt")
 		if string(r.Data) != `{"registerEvents":null}` {
 			t.Fatalf("data = %s, want registerEvents null", r.Data)
 		}
 	})
 	t.Run("ErrTwoBadItems", func(t *testing.T) {
-		r := e.post(t, registerMany, client.Var("ins", []any{
+		r := e.Post(t, registerMany, client.Var("ins", []any{
 			regIn(xray, ann, "2024-04-01T10:00:00Z"), regIn(999, ann, "2024-04-02T10:00:00Z"),
 			regIn(xray, ann, "2024-04-03T10:00:00Z"), regIn(xray, 999, "2024-04-04T10:00:00Z"),
 		}))
 		if len(r.Errors) != 2 {
 			t.Fatalf("got %d errors, want 2: %+v", len(r.Errors), r.Errors)
 		}
-		requireCode(t, r.Errors[0], "BAD_USER_INPUT", "inputs[1].eventTypeId")
-		requireCode(t, r.Errors[1], "BAD_USER_INPUT", "inputs[3].caregiverId")
+		testsupport.RequireCode(t, r.Errors[0], "BAD_USER_INPUT", "inputs[1].eventTypeId")
+		testsupport.RequireCode(t, r.Errors[1], "BAD_USER_INPUT", "inputs[3].caregiverId")
 	})
 	t.Run("ErrCaregiverRequired", func(t *testing.T) {
 		in := regIn(xray, ann, "2024-04-01T10:00:00Z")
 		delete(in, "caregiverId")
-		r := e.post(t, registerMany, client.Var("ins", []any{regIn(xray, ann, "2024-04-01T10:00:00Z"), in}))
-		requireOne(t, r.Errors, "BAD_USER_INPUT", "inputs[1].caregiverId")
+		r := e.Post(t, registerMany, client.Var("ins", []any{regIn(xray, ann, "2024-04-01T10:00:00Z"), in}))
+		testsupport.RequireOne(t, r.Errors, "BAD_USER_INPUT", "inputs[1].caregiverId")
 	})
 	t.Run("ErrManyBadItemsBounded", func(t *testing.T) {
 		ins := make([]any, 150)
 		for i := range ins {
 			ins[i] = regIn(999, ann, "2024-04-01T10:00:00Z")
 		}
-		r := e.post(t, registerMany, client.Var("ins", ins))
+		r := e.Post(t, registerMany, client.Var("ins", ins))
 		// 100 items are listed, plus one error counting the other 50.
 		if len(r.Errors) != 101 {
 			t.Fatalf("got %d errors for 150 bad items, want 101", len(r.Errors))
@@ -359,16 +360,16 @@ func TestRegisterEvents(t *testing.T) {
 		}
 	})
 	t.Run("ErrEmpty", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "inputs", registerMany, client.Var("ins", []any{}))
+		e.MustFail(t, "BAD_USER_INPUT", "inputs", registerMany, client.Var("ins", []any{}))
 	})
 	t.Run("ErrTooMany", func(t *testing.T) {
 		ins := make([]any, 10001)
 		for i := range ins {
 			ins[i] = regIn(xray, ann, "2024-05-01T10:00:"+strconv.Itoa(10+i%50)+"Z")
 		}
-		e.mustFail(t, "BAD_USER_INPUT", "inputs", registerMany, client.Var("ins", ins))
+		e.MustFail(t, "BAD_USER_INPUT", "inputs", registerMany, client.Var("ins", ins))
 	})
-	if n := e.countEvents(t); n != 3 {
+	if n := e.CountEvents(t); n != 3 {
 		t.Fatalf("events = %d, want only the 3 of the OK batch", n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 )
 
@@ -21,29 +22,29 @@ func seedSpread(t *testing.T, e *env, n, cgs, types, months int) {
 	t.Helper()
 	cgIDs := make([]int64, cgs)
 	for i := range cgIDs {
-		cgIDs[i] = e.caregiver(t, fmt.Sprintf("CG %d", i))
+		cgIDs[i] = e.Caregiver(t, fmt.Sprintf("CG %d", i))
 	}
 	typeIDs := make([]int64, types)
 	for i := range typeIDs {
-		typeIDs[i] = e.eventType(t, fmt.Sprintf("T%d", i), fmt.Sprintf("%d.25", 10+i))
+		typeIDs[i] = e.EventType(t, fmt.Sprintf("T%d", i), fmt.Sprintf("%d.25", 10+i))
 	}
 	ins := make([]model.NewEvent, n)
 	for i := range ins {
-		at := utc(2023, time.Month(1+(i/cgs)%months), 1+i%28, 10, 0).Add(time.Duration(i) * time.Second)
-		ins[i] = ev(typeIDs[(i+i/cgs)%types], cgIDs[i%cgs], at)
+		at := testsupport.UTC(2023, time.Month(1+(i/cgs)%months), 1+i%28, 10, 0).Add(time.Duration(i) * time.Second)
+		ins[i] = testsupport.Event(typeIDs[(i+i/cgs)%types], cgIDs[i%cgs], at)
 	}
-	e.register(t, ins...)
+	e.Register(t, ins...)
 }
 
 // statements runs query and returns the statements it cost.
 func (e *env) statements(t *testing.T, query string, out any) []string {
 	t.Helper()
-	e.queries.reset()
-	e.mustQuery(t, query, out)
-	if n := e.queries.count(); n != int64(len(e.queries.statements())) {
-		t.Fatalf("counted %d statements, recorded %d", n, len(e.queries.statements()))
+	e.Queries.Reset()
+	e.MustQuery(t, query, out)
+	if n := e.Queries.Count(); n != int64(len(e.Queries.Statements())) {
+		t.Fatalf("counted %d statements, recorded %d", n, len(e.Queries.Statements()))
 	}
-	return e.queries.statements()
+	return e.Queries.Statements()
 }
 
 // kinds returns the distinct statements without their WHERE clauses (the
@@ -111,10 +112,10 @@ func TestEventsNoNPlusOne(t *testing.T) {
 			e := newEnv(t)
 			seedSpread(t, e, n, n/10, 20, 12) // months January to October
 			admin := model.Principal{TokenID: 1, Role: model.RoleAdmin}
-			if _, err := e.s.ReimbursePending(t.Context(), admin, nil, model.NewYearMonth(2023, time.March)); err != nil {
+			if _, err := e.S.ReimbursePending(t.Context(), admin, nil, model.NewYearMonth(2023, time.March)); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.s.ReimbursePending(t.Context(), admin, nil, model.NewYearMonth(2023, time.June)); err != nil {
+			if _, err := e.S.ReimbursePending(t.Context(), admin, nil, model.NewYearMonth(2023, time.June)); err != nil {
 				t.Fatal(err)
 			}
 			var out struct {
@@ -179,14 +180,14 @@ func TestAuditNoNPlusOne(t *testing.T) {
 	var stmts [2][]string
 	for i, n := range []int{10, 500} {
 		e := newEnv(t)
-		cg, typ := e.caregiver(t, "Ann"), e.eventType(t, "XRAY", "10.00")
+		cg, typ := e.Caregiver(t, "Ann"), e.EventType(t, "XRAY", "10.00")
 		var ps []model.Principal
 		for k := range n / 5 {
-			secret, _, err := e.s.CreateToken(t.Context(), model.NewToken{Role: model.RoleAccountant, Name: fmt.Sprintf("acc %d", k)})
+			secret, _, err := e.S.CreateToken(t.Context(), model.NewToken{Role: model.RoleAccountant, Name: fmt.Sprintf("acc %d", k)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := e.s.Authenticate(t.Context(), secret)
+			p, err := e.S.Authenticate(t.Context(), secret)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,19 +195,19 @@ func TestAuditNoNPlusOne(t *testing.T) {
 		}
 		var ids []int64
 		for j := range n {
-			evs, err := e.s.RegisterEvents(t.Context(), ps[j%len(ps)], []model.NewEvent{ev(typ, cg, utc(2023, time.Month(1+j%12), 1, 10, 0).Add(time.Duration(j)*time.Second))})
+			evs, err := e.S.RegisterEvents(t.Context(), ps[j%len(ps)], []model.NewEvent{testsupport.Event(typ, cg, testsupport.UTC(2023, time.Month(1+j%12), 1, 10, 0).Add(time.Duration(j)*time.Second))})
 			if err != nil {
 				t.Fatal(err)
 			}
 			ids = append(ids, evs[0].ID)
 		}
 		for j, id := range ids[:n/5] {
-			if _, err := e.s.VoidEvent(t.Context(), ps[(j+1)%len(ps)], id, "dup"); err != nil {
+			if _, err := e.S.VoidEvent(t.Context(), ps[(j+1)%len(ps)], id, "dup"); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for m, p := range []model.Principal{ps[0], ps[len(ps)-1]} {
-			if _, err := e.s.ReimbursePending(t.Context(), p, nil, model.NewYearMonth(2023, time.Month(3+3*m))); err != nil {
+			if _, err := e.S.ReimbursePending(t.Context(), p, nil, model.NewYearMonth(2023, time.Month(3+3*m))); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 func TestByIDUnknownIsNull(t *testing.T) {
 	e := newEnv(t)
-	r := e.post(t, `{ caregiver(id: "404") { id } event(id: "404") { id } eventType(id: "404") { id } reimbursement(id: "404") { id } }`)
+	r := e.Post(t, `{ caregiver(id: "404") { id } event(id: "404") { id } eventType(id: "404") { id } reimbursement(id: "404") { id } }`)
 	if len(r.Errors) != 0 {
 		t.Fatalf("errors = %+v, want none", r.Errors)
 	}
@@ -19,7 +20,7 @@ func TestByIDUnknownIsNull(t *testing.T) {
 		t.Fatalf("data = %s, want %s", r.Data, want)
 	}
 	t.Run("ErrMalformedID", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "id", `{ event(id: "x1") { id } }`)
+		e.MustFail(t, "BAD_USER_INPUT", "id", `{ event(id: "x1") { id } }`)
 	})
 }
 
@@ -32,7 +33,7 @@ func TestCaregiversConnection(t *testing.T) {
 	e := newEnv(t)
 	var want []string
 	for i := range 5 {
-		want = append(want, id(e.caregiver(t, fmt.Sprintf("C%d", i))))
+		want = append(want, testsupport.ID(e.Caregiver(t, fmt.Sprintf("C%d", i))))
 	}
 	const q = `query($first: Int, $after: String) { caregivers(first: $first, after: $after) { edges { cursor node { id name } } nodes { id } pageInfo { hasNextPage endCursor } } }`
 	var got []string
@@ -48,7 +49,7 @@ func TestCaregiversConnection(t *testing.T) {
 				PageInfo pageInfo
 			}
 		}
-		e.mustQuery(t, q, &out, client.Var("first", 2), client.Var("after", after))
+		e.MustQuery(t, q, &out, client.Var("first", 2), client.Var("after", after))
 		c := out.Caregivers
 		if len(c.Edges) != len(c.Nodes) || len(c.Edges) == 0 || *c.PageInfo.EndCursor != c.Edges[len(c.Edges)-1].Cursor {
 			t.Fatalf("page %d = %+v", page, c)
@@ -68,10 +69,10 @@ func TestCaregiversConnection(t *testing.T) {
 		t.Fatalf("caregivers paged = %v, want %v", got, want)
 	}
 	t.Run("ErrFirstTooLarge", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "first", q, client.Var("first", 1001))
+		e.MustFail(t, "BAD_USER_INPUT", "first", q, client.Var("first", 1001))
 	})
 	t.Run("ErrBadCursor", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "after", q, client.Var("after", "nope"))
+		e.MustFail(t, "BAD_USER_INPUT", "after", q, client.Var("after", "nope"))
 	})
 }
 
@@ -80,15 +81,15 @@ func TestCaregiversConnection(t *testing.T) {
 // instant, so that paging must break ties by id.
 func seedEvents(t *testing.T, e *env, n int) []string {
 	t.Helper()
-	cgs := []int64{e.caregiver(t, "Ann"), e.caregiver(t, "Bo"), e.caregiver(t, "Cy")}
-	types := []int64{e.eventType(t, "XRAY", "100.00"), e.eventType(t, "LAB", "20.00")}
+	cgs := []int64{e.Caregiver(t, "Ann"), e.Caregiver(t, "Bo"), e.Caregiver(t, "Cy")}
+	types := []int64{e.EventType(t, "XRAY", "100.00"), e.EventType(t, "LAB", "20.00")}
 	ins := make([]any, n)
 	for i := range ins {
-		at := utc(2024, 1, 1, 0, 0).Add(time.Duration(i-i%3/2) * time.Hour)
+		at := testsupport.UTC(2024, 1, 1, 0, 0).Add(time.Duration(i-i%3/2) * time.Hour)
 		ins[i] = regIn(types[i%2], cgs[i%3], at.Format(time.RFC3339))
 	}
 	var out struct{ RegisterEvents []struct{ ID string } }
-	e.mustQuery(t, `mutation($ins: [RegisterEventInput!]!) { registerEvents(inputs: $ins) { id } }`, &out, client.Var("ins", ins))
+	e.MustQuery(t, `mutation($ins: [RegisterEventInput!]!) { registerEvents(inputs: $ins) { id } }`, &out, client.Var("ins", ins))
 	ids := make([]string, len(out.RegisterEvents))
 	for i, ev := range out.RegisterEvents {
 		ids[i] = ev.ID
@@ -115,7 +116,7 @@ func TestEventsConnection(t *testing.T) {
 
 	t.Run("OK default first is 50", func(t *testing.T) {
 		var out eventsPage
-		e.mustQuery(t, eventsQ, &out)
+		e.MustQuery(t, eventsQ, &out)
 		if n := len(out.Events.Edges); n != 50 || !out.Events.PageInfo.HasNextPage {
 			t.Fatalf("events() = %d edges, hasNextPage %v; want 50, true", n, out.Events.PageInfo.HasNextPage)
 		}
@@ -126,7 +127,7 @@ func TestEventsConnection(t *testing.T) {
 		prev := ""
 		for pages := 1; ; pages++ {
 			var out eventsPage
-			e.mustQuery(t, eventsQ, &out, client.Var("first", 7), client.Var("after", after))
+			e.MustQuery(t, eventsQ, &out, client.Var("first", 7), client.Var("after", after))
 			for _, edge := range out.Events.Edges {
 				if edge.Node.OccurredAt < prev {
 					t.Fatalf("events out of order: %s after %s", edge.Node.OccurredAt, prev)
@@ -148,58 +149,58 @@ func TestEventsConnection(t *testing.T) {
 	})
 	t.Run("OK exact last page", func(t *testing.T) {
 		var out eventsPage
-		e.mustQuery(t, eventsQ, &out, client.Var("first", 60))
+		e.MustQuery(t, eventsQ, &out, client.Var("first", 60))
 		if len(out.Events.Edges) != 60 || out.Events.PageInfo.HasNextPage {
 			t.Fatalf("first 60 of 60: %d edges, hasNextPage %v", len(out.Events.Edges), out.Events.PageInfo.HasNextPage)
 		}
-		e.mustQuery(t, eventsQ, &out, client.Var("after", *out.Events.PageInfo.EndCursor))
+		e.MustQuery(t, eventsQ, &out, client.Var("after", *out.Events.PageInfo.EndCursor))
 		if len(out.Events.Edges) != 0 || out.Events.PageInfo.HasNextPage || out.Events.PageInfo.EndCursor != nil {
 			t.Fatalf("after the last: %+v, want empty", out.Events)
 		}
 	})
 	t.Run("OK first 0", func(t *testing.T) {
 		var out eventsPage
-		e.mustQuery(t, eventsQ, &out, client.Var("first", 0))
+		e.MustQuery(t, eventsQ, &out, client.Var("first", 0))
 		if p := out.Events.PageInfo; len(out.Events.Edges) != 0 || !p.HasNextPage || p.EndCursor != nil {
 			t.Fatalf("first 0 of 60: %+v, want no edges, hasNextPage true, no endCursor", out.Events)
 		}
 	})
 	t.Run("OK first 1000", func(t *testing.T) {
 		var out eventsPage
-		e.mustQuery(t, eventsQ, &out, client.Var("first", 1000))
+		e.MustQuery(t, eventsQ, &out, client.Var("first", 1000))
 		if len(out.Events.Edges) != 60 {
 			t.Fatalf("first 1000: %d edges, want 60", len(out.Events.Edges))
 		}
 	})
 	t.Run("ErrFirstTooLarge", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "first", eventsQ, client.Var("first", 1001))
+		e.MustFail(t, "BAD_USER_INPUT", "first", eventsQ, client.Var("first", 1001))
 	})
 	t.Run("ErrFirstNegative", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "first", eventsQ, client.Var("first", -1))
+		e.MustFail(t, "BAD_USER_INPUT", "first", eventsQ, client.Var("first", -1))
 	})
 	t.Run("ErrCursorGarbage", func(t *testing.T) {
 		var out eventsPage
-		e.mustQuery(t, eventsQ, &out, client.Var("first", 1))
+		e.MustQuery(t, eventsQ, &out, client.Var("first", 1))
 		// The base64 ones are "v1:abc:1", "v1:1:0", "v2:1:1" and "v1:1".
 		for _, bad := range []string{"garbage", *out.Events.PageInfo.EndCursor + "x", "djE6YWJjOjE", "djE6MTow", "djI6MTox", "djE6MQ", ""} {
-			e.mustFail(t, "BAD_USER_INPUT", "after", eventsQ, client.Var("after", bad))
+			e.MustFail(t, "BAD_USER_INPUT", "after", eventsQ, client.Var("after", bad))
 		}
 	})
 }
 
 func TestEventsFilter(t *testing.T) {
 	e := newEnv(t)
-	xray, lab := e.eventType(t, "XRAY", "100.00"), e.eventType(t, "LAB", "20.00")
-	ann, bo := e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
-	ids := e.register(t,
-		ev(xray, ann, utc(2024, 1, 10, 8, 0)), // 0
-		ev(lab, ann, utc(2024, 2, 1, 0, 0)),   // 1
-		ev(xray, bo, utc(2024, 2, 15, 8, 0)),  // 2
-		ev(lab, bo, utc(2024, 3, 1, 0, 0)),    // 3
-		ev(xray, ann, utc(2024, 3, 20, 8, 0)), // 4
+	xray, lab := e.EventType(t, "XRAY", "100.00"), e.EventType(t, "LAB", "20.00")
+	ann, bo := e.Caregiver(t, "Ann"), e.Caregiver(t, "Bo")
+	ids := e.Register(t,
+		testsupport.Event(xray, ann, testsupport.UTC(2024, 1, 10, 8, 0)), // 0
+		testsupport.Event(lab, ann, testsupport.UTC(2024, 2, 1, 0, 0)),   // 1
+		testsupport.Event(xray, bo, testsupport.UTC(2024, 2, 15, 8, 0)),  // 2
+		testsupport.Event(lab, bo, testsupport.UTC(2024, 3, 1, 0, 0)),    // 3
+		testsupport.Event(xray, ann, testsupport.UTC(2024, 3, 20, 8, 0)), // 4
 	)
-	e.mustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{id(ids[0]), id(ids[2])}))
-	e.mustQuery(t, `mutation($id: ID!) { voidEvent(id: $id, reason: "dup") { id } }`, nil, client.Var("id", id(ids[3])))
+	e.MustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{testsupport.ID(ids[0]), testsupport.ID(ids[2])}))
+	e.MustQuery(t, `mutation($id: ID!) { voidEvent(id: $id, reason: "dup") { id } }`, nil, client.Var("id", testsupport.ID(ids[3])))
 
 	for _, tc := range []struct {
 		name   string
@@ -207,27 +208,27 @@ func TestEventsFilter(t *testing.T) {
 		want   []int
 	}{
 		{"none", map[string]any{}, []int{0, 1, 2, 3, 4}},
-		{"caregiverIds", map[string]any{"caregiverIds": []string{id(bo)}}, []int{2, 3}},
+		{"caregiverIds", map[string]any{"caregiverIds": []string{testsupport.ID(bo)}}, []int{2, 3}},
 		{"caregiverIds empty", map[string]any{"caregiverIds": []string{}}, nil},
 		{"caregiverIds unknown", map[string]any{"caregiverIds": []string{"999"}}, nil},
-		{"eventTypeIds", map[string]any{"eventTypeIds": []string{id(lab)}}, []int{1, 3}},
+		{"eventTypeIds", map[string]any{"eventTypeIds": []string{testsupport.ID(lab)}}, []int{1, 3}},
 		{"statuses", map[string]any{"statuses": []string{"REIMBURSED", "VOIDED"}}, []int{0, 2, 3}},
 		{"statuses pending", map[string]any{"statuses": []string{"PENDING"}}, []int{1, 4}},
 		{"from inclusive", map[string]any{"from": "2024-02-01T00:00:00Z"}, []int{1, 2, 3, 4}},
 		{"to exclusive", map[string]any{"to": "2024-03-01T01:00:00+01:00"}, []int{0, 1, 2}},
 		{"from and to", map[string]any{"from": "2024-02-01T00:00:00.000001Z", "to": "2024-03-20T08:00:00.000001Z"}, []int{2, 3, 4}},
-		{"combined", map[string]any{"caregiverIds": []string{id(ann), id(bo)}, "eventTypeIds": []string{id(xray)}, "statuses": []string{"PENDING", "REIMBURSED"}, "from": "2024-01-10T08:00:00Z"}, []int{0, 2, 4}},
+		{"combined", map[string]any{"caregiverIds": []string{testsupport.ID(ann), testsupport.ID(bo)}, "eventTypeIds": []string{testsupport.ID(xray)}, "statuses": []string{"PENDING", "REIMBURSED"}, "from": "2024-01-10T08:00:00Z"}, []int{0, 2, 4}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out eventsPage
-			e.mustQuery(t, eventsQ, &out, client.Var("f", tc.filter))
+			e.MustQuery(t, eventsQ, &out, client.Var("f", tc.filter))
 			var got []string
 			for _, edge := range out.Events.Edges {
 				got = append(got, edge.Node.ID)
 			}
 			var want []string
 			for _, i := range tc.want {
-				want = append(want, id(ids[i]))
+				want = append(want, testsupport.ID(ids[i]))
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("events(filter: %v) = %v, want %v", tc.filter, got, want)
@@ -235,7 +236,7 @@ func TestEventsFilter(t *testing.T) {
 		})
 	}
 	t.Run("ErrBadStatus", func(t *testing.T) {
-		r := e.raw(t, gqlBody(t, eventsQ, map[string]any{"f": map[string]any{"statuses": []string{"LOST"}}}), e.authed())
+		r := e.Raw(t, testsupport.GQLBody(t, eventsQ, map[string]any{"f": map[string]any{"statuses": []string{"LOST"}}}), e.Authed())
 		if len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "GRAPHQL_VALIDATION_FAILED" {
 			t.Fatalf("status %d, errors %+v, want one GRAPHQL_VALIDATION_FAILED", r.Status, r.Errors)
 		}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 // TestErrorMessagesQuoteShort: a 9 MB bad value, whatever rejects it (our
@@ -13,7 +15,7 @@ func TestErrorMessagesQuoteShort(t *testing.T) {
 	e := newEnv(t)
 	big := strings.Repeat("x", 9<<20)
 	digits := strings.Repeat("9", 9<<20)
-	body := func(query string, vars map[string]any) string { return gqlBody(t, query, vars) }
+	body := func(query string, vars map[string]any) string { return testsupport.GQLBody(t, query, vars) }
 	named := func(query, op string) string {
 		b, _ := json.Marshal(map[string]any{"query": query, "operationName": op})
 		return string(b)
@@ -38,7 +40,7 @@ func TestErrorMessagesQuoteShort(t *testing.T) {
 		{"BadJSON", `{"query": "` + big, "BAD_USER_INPUT"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := e.raw(t, c.body, e.authed())
+			r := e.Raw(t, c.body, e.Authed())
 			if len(r.Errors) == 0 || r.Errors[0].Extensions.Code != c.code {
 				t.Fatalf("status %d, body %.300s; want %s", r.Status, r.Body, c.code)
 			}
@@ -53,7 +55,7 @@ func TestErrorMessagesQuoteShort(t *testing.T) {
 			t.Logf("%d %s", r.Status, r.Body)
 		})
 	}
-	if n := e.countEvents(t); n != 0 {
+	if n := e.CountEvents(t); n != 0 {
 		t.Fatalf("%d events", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store"
 )
 
@@ -37,8 +38,8 @@ func BenchmarkRegisterEventHTTP(b *testing.B) {
 						if n > int64(b.N) {
 							return
 						}
-						in := map[string]any{"eventTypeId": id(types[n%4]), "caregiverId": id(cgs[n%8]),
-							"occurredAt": testNow.Add(-time.Duration(n) * time.Minute).Format(time.RFC3339)}
+						in := map[string]any{"eventTypeId": testsupport.ID(types[n%4]), "caregiverId": testsupport.ID(cgs[n%8]),
+							"occurredAt": testsupport.Now.Add(-time.Duration(n) * time.Minute).Format(time.RFC3339)}
 						var out struct{ RegisterEvent struct{ ID string } }
 						if err := c.do(context.Background(), registerOp, map[string]any{"in": in}, &out); err != nil {
 							failed.Store(err)
@@ -74,8 +75,8 @@ func BenchmarkRegisterEventsHTTP(b *testing.B) {
 		ins := make([]map[string]any, batch)
 		for i := range ins {
 			n++
-			ins[i] = map[string]any{"eventTypeId": id(types[n*7%len(types)]), "caregiverId": id(cgs[n*13%len(cgs)]),
-				"occurredAt": testNow.Add(-time.Duration(n) * time.Second).Format(time.RFC3339)}
+			ins[i] = map[string]any{"eventTypeId": testsupport.ID(types[n*7%len(types)]), "caregiverId": testsupport.ID(cgs[n*13%len(cgs)]),
+				"occurredAt": testsupport.Now.Add(-time.Duration(n) * time.Second).Format(time.RFC3339)}
 		}
 		b.StartTimer()
 		var out struct{ RegisterEvents []struct{ ID string } }
@@ -96,10 +97,10 @@ func registerBenchEnv(b *testing.B, caregivers, types int, opt func(*store.Optio
 	e := newEnvHTTP(b, graph.Options{}, httpapi.Options{RateLimiter: httpapi.NewRateLimiter(0, 0)},
 		func(o *store.Options) { opt(o); o.Hooks = nil })
 	for i := range caregivers {
-		cgs = append(cgs, e.caregiver(b, fmt.Sprintf("CG %d", i)))
+		cgs = append(cgs, e.Caregiver(b, fmt.Sprintf("CG %d", i)))
 	}
 	for i := range types {
-		typeIDs = append(typeIDs, e.eventType(b, fmt.Sprintf("T%d", i), "100.50"))
+		typeIDs = append(typeIDs, e.EventType(b, fmt.Sprintf("T%d", i), "100.50"))
 	}
 	return newHTTPClient(b, e), cgs, typeIDs
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/client"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -27,7 +28,7 @@ import (
 func TestBugMalformedBodyIsInternal(t *testing.T) {
 	e := newEnv(t)
 	for _, body := range []string{`{"query": `, ``, `[{"query":"{ eventTypes { id } }"}]`, `{"query":"{ eventTypes { id } }","variables":"x"}`} {
-		r := e.raw(t, body, e.authed())
+		r := e.Raw(t, body, e.Authed())
 		if r.Status != http.StatusBadRequest || len(r.Errors) != 1 {
 			t.Fatalf("%q: status %d, errors %+v; want 400 with one error", body, r.Status, r.Errors)
 		}
@@ -35,8 +36,8 @@ func TestBugMalformedBodyIsInternal(t *testing.T) {
 			t.Errorf("%q: code %q, want a client error code", body, code)
 		}
 	}
-	if strings.Contains(e.log.String(), "internal error") {
-		t.Errorf("client mistakes logged as internal errors:\n%s", e.log)
+	if strings.Contains(e.Log.String(), "internal error") {
+		t.Errorf("client mistakes logged as internal errors:\n%s", e.Log)
 	}
 }
 
@@ -51,14 +52,14 @@ func TestBugTransportErrorsUncoded(t *testing.T) {
 	text := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(pingQ))
 	text.Header.Set("Content-Type", "text/plain")
 	for _, req := range []*http.Request{get, text} {
-		req.Header.Set("Authorization", "Bearer "+e.secret)
+		req.Header.Set("Authorization", "Bearer "+e.Secret)
 		w := httptest.NewRecorder()
-		e.h.ServeHTTP(w, req)
+		e.H.ServeHTTP(w, req)
 		if w.Code < 400 || !strings.Contains(w.Body.String(), `"code":`) {
 			t.Errorf("%s %s: %d %s; want a client error with extensions.code", req.Method, req.Header.Get("Content-Type"), w.Code, w.Body)
 		}
 	}
-	if n := len(e.caregiverNames(t)); n != 0 {
+	if n := len(e.CaregiverNames(t)); n != 0 {
 		t.Fatalf("the mutation over GET created %d caregivers", n)
 	}
 }
@@ -81,57 +82,57 @@ func TestBugTransportErrorsUncoded(t *testing.T) {
 func TestBugMoneyOverflow(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
-	e.mustFail(t, "BAD_USER_INPUT", "input.price", `mutation { createEventType(input: {code: "HUGE", name: "Huge", price: "999999999999999.99"}) { id } }`)
-	typ := e.eventType(t, "MAX", model.MaxPrice.Decimal())
-	ann, bo := e.caregiver(t, "Ann"), e.caregiver(t, "Bo")
-	p, err := e.s.Authenticate(ctx, e.secret)
+	e.MustFail(t, "BAD_USER_INPUT", "input.price", `mutation { createEventType(input: {code: "HUGE", name: "Huge", price: "999999999999999.99"}) { id } }`)
+	typ := e.EventType(t, "MAX", model.MaxPrice.Decimal())
+	ann, bo := e.Caregiver(t, "Ann"), e.Caregiver(t, "Bo")
+	p, err := e.S.Authenticate(ctx, e.Secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := e.s.NewBulkLoader(ctx, *p, store.BulkOptions{})
+	l, err := e.S.NewBulkLoader(ctx, *p, store.BulkOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const annSum = model.MaxMoney - model.MaxPrice/2
-	if err := l.Load(ctx, []store.BulkEvent{{EventTypeID: typ, CaregiverID: ann, OccurredAt: utc(2024, 3, 1, 8, 0), Amount: annSum}}); err != nil {
+	if err := l.Load(ctx, []store.BulkEvent{{EventTypeID: typ, CaregiverID: ann, OccurredAt: testsupport.UTC(2024, 3, 1, 8, 0), Amount: annSum}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	loaded, _, err := e.s.FindEvents(ctx, model.EventFilter{CaregiverIDs: []int64{ann}}, model.PageArgs{First: 1})
+	loaded, _, err := e.S.FindEvents(ctx, model.EventFilter{CaregiverIDs: []int64{ann}}, model.PageArgs{First: 1})
 	if err != nil || len(loaded) != 1 {
 		t.Fatalf("the loaded event: %v, %v", loaded, err)
 	}
 	annEv := loaded[0].ID
-	boEv := e.register(t, ev(typ, bo, utc(2024, 3, 2, 8, 0)))[0]
+	boEv := e.Register(t, testsupport.Event(typ, bo, testsupport.UTC(2024, 3, 2, 8, 0)))[0]
 
 	// One more event at the cap for Ann passes int64 in her March.
 	at := client.Var("at", "2024-03-20T08:00:00Z")
 	in := fmt.Sprintf(`{eventTypeId: "%d", caregiverId: "%d", occurredAt: $at}`, typ, ann)
-	e.mustFail(t, "BAD_USER_INPUT", "input", `mutation($at: DateTime!) { registerEvent(input: `+in+`) { id } }`, at)
-	e.mustFail(t, "BAD_USER_INPUT", "inputs", `mutation($at: DateTime!) { registerEvents(inputs: [`+in+`]) { id } }`, at)
-	if n := e.countEvents(t); n != 2 {
+	e.MustFail(t, "BAD_USER_INPUT", "input", `mutation($at: DateTime!) { registerEvent(input: `+in+`) { id } }`, at)
+	e.MustFail(t, "BAD_USER_INPUT", "inputs", `mutation($at: DateTime!) { registerEvents(inputs: [`+in+`]) { id } }`, at)
+	if n := e.CountEvents(t); n != 2 {
 		t.Fatalf("%d events after the refused registrations, want 2", n)
 	}
 
 	// The two caregivers' sums pass int64 together; each fits alone.
 	const total = `{ report { totals { amount { amount } } } }`
-	e.mustFail(t, "BAD_USER_INPUT", "", total)
-	e.mustFail(t, "BAD_USER_INPUT", "", `{ report { months { totals { pending { amount } } } } }`)
+	e.MustFail(t, "BAD_USER_INPUT", "", total)
+	e.MustFail(t, "BAD_USER_INPUT", "", `{ report { months { totals { pending { amount } } } } }`)
 	req := httptest.NewRequest(http.MethodGet, "/reports/monthly.csv", nil)
-	req.Header.Set("Authorization", "Bearer "+e.secret)
-	if r := serveRaw(t, csvHandler(e.s, slog.New(slog.NewTextHandler(e.log, nil)), httpapi.Options{}), req); r.Status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
+	req.Header.Set("Authorization", "Bearer "+e.Secret)
+	if r := testsupport.ServeRaw(t, testsupport.CSVHandler(e.S, slog.New(slog.NewTextHandler(e.Log, nil)), httpapi.Options{}), req); r.Status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Extensions.Code != "BAD_USER_INPUT" {
 		t.Errorf("CSV export: %d %+v, want 400 BAD_USER_INPUT", r.Status, r.Errors)
 	}
-	r := e.post(t, fmt.Sprintf(`{ report(caregiverIds: ["%d"]) { totals { amount { amount } } } }`, ann))
+	r := e.Post(t, fmt.Sprintf(`{ report(caregiverIds: ["%d"]) { totals { amount { amount } } } }`, ann))
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"`+annSum.Decimal()+`"`) {
 		t.Errorf("Ann's report = %s %+v, want total %s", r.Data, r.Errors, annSum.Decimal())
 	}
 	reimburse := `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { total { amount } } }`
-	e.mustFail(t, "BAD_USER_INPUT", "ids", reimburse, client.Var("ids", []string{id(annEv), id(boEv)}))
-	e.mustFail(t, "BAD_USER_INPUT", "", `mutation { reimbursePending(through: "2024-03") { id } }`)
-	r = e.post(t, reimburse, client.Var("ids", []string{id(annEv)}))
+	e.MustFail(t, "BAD_USER_INPUT", "ids", reimburse, client.Var("ids", []string{testsupport.ID(annEv), testsupport.ID(boEv)}))
+	e.MustFail(t, "BAD_USER_INPUT", "", `mutation { reimbursePending(through: "2024-03") { id } }`)
+	r = e.Post(t, reimburse, client.Var("ids", []string{testsupport.ID(annEv)}))
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"`+annSum.Decimal()+`"`) {
 		t.Errorf("reimburseEvents(Ann's) = %s %+v, want total %s", r.Data, r.Errors, annSum.Decimal())
 	}
@@ -147,27 +148,27 @@ func TestBugMoneyOverflow(t *testing.T) {
 // already applies at 00:00:00.
 func TestBugSubMicrosecondBoundsFloored(t *testing.T) {
 	e := newEnv(t)
-	typ, cg := e.eventType(t, "XRAY", "100.00"), e.caregiver(t, "Ann")
-	ids := e.register(t, ev(typ, cg, utc(2024, 2, 1, 0, 0)), ev(typ, cg, utc(2024, 3, 1, 0, 0)))
+	typ, cg := e.EventType(t, "XRAY", "100.00"), e.Caregiver(t, "Ann")
+	ids := e.Register(t, testsupport.Event(typ, cg, testsupport.UTC(2024, 2, 1, 0, 0)), testsupport.Event(typ, cg, testsupport.UTC(2024, 3, 1, 0, 0)))
 	const from, to = "2024-02-01T00:00:00.0000001Z", "2024-03-01T00:00:00.0000001Z"
 
 	var page eventsPage
-	e.mustQuery(t, eventsQ, &page, client.Var("f", map[string]any{"from": from, "to": to}))
-	if edges := page.Events.Edges; len(edges) != 1 || edges[0].Node.ID != id(ids[1]) {
+	e.MustQuery(t, eventsQ, &page, client.Var("f", map[string]any{"from": from, "to": to}))
+	if edges := page.Events.Edges; len(edges) != 1 || edges[0].Node.ID != testsupport.ID(ids[1]) {
 		t.Errorf("events in [%s, %s) = %+v, want only event %d (at 2024-03-01T00:00:00Z)", from, to, edges, ids[1])
 	}
 	var rep struct {
 		Report struct{ Totals struct{ EventCount int } }
 	}
-	e.mustQuery(t, `query($from: DateTime) { report(from: $from) { totals { eventCount } } }`, &rep, client.Var("from", from))
+	e.MustQuery(t, `query($from: DateTime) { report(from: $from) { totals { eventCount } } }`, &rep, client.Var("from", from))
 	if n := rep.Report.Totals.EventCount; n != 1 {
 		t.Errorf("report from %s counts %d events, want 1", from, n)
 	}
 	var et struct {
 		SetEventTypePrice struct{ At *struct{ Amount string } }
 	}
-	e.mustQuery(t, `mutation($id: ID!) { setEventTypePrice(input: {eventTypeId: $id, price: "200.00", effectiveFrom: "2024-04-01T00:00:00.0000001Z"}) {
-		at: priceAt(at: "2024-04-01T00:00:00Z") { amount } } }`, &et, client.Var("id", id(typ)))
+	e.MustQuery(t, `mutation($id: ID!) { setEventTypePrice(input: {eventTypeId: $id, price: "200.00", effectiveFrom: "2024-04-01T00:00:00.0000001Z"}) {
+		at: priceAt(at: "2024-04-01T00:00:00Z") { amount } } }`, &et, client.Var("id", testsupport.ID(typ)))
 	if p := et.SetEventTypePrice.At; p == nil || p.Amount != "100.00" {
 		t.Errorf("price at 2024-04-01T00:00:00Z = %v, want 100.00 (the new price starts a tenth of a microsecond later)", p)
 	}

@@ -9,6 +9,7 @@ import (
 	_ "time/tzdata" // zones for the tests even on hosts without a zoneinfo database
 
 	"github.com/99designs/gqlgen/client"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store"
 )
 
@@ -66,7 +67,7 @@ func (r reportOut) lines() []string {
 func (e *env) report(t *testing.T, opts ...client.Option) reportOut {
 	t.Helper()
 	var out reportOut
-	e.mustQuery(t, reportQ, &out, opts...)
+	e.MustQuery(t, reportQ, &out, opts...)
 	return out
 }
 
@@ -80,21 +81,21 @@ func requireLines(t *testing.T, got reportOut, want ...string) {
 func TestReport(t *testing.T) {
 	e := newEnv(t)
 	// LAB is created first so that ids (the byEventType order) differ from codes.
-	lab, xray := e.eventType(t, "LAB", "99.99"), e.eventType(t, "XRAY", "1250.50")
-	bo, ann, cy := e.caregiver(t, "Bo"), e.caregiver(t, "Ann"), e.caregiver(t, "Cy")
-	ids := e.register(t,
-		ev(xray, bo, utc(2024, 3, 1, 10, 0)),  // 0 pending
-		ev(lab, bo, utc(2024, 3, 2, 10, 0)),   // 1 voided
-		ev(xray, ann, utc(2024, 1, 5, 9, 0)),  // 2 reimbursed
-		ev(lab, ann, utc(2024, 1, 20, 9, 0)),  // 3 pending
-		ev(lab, bo, utc(2024, 1, 31, 23, 59)), // 4 pending
-		ev(lab, ann, utc(2024, 3, 15, 9, 0)),  // 5 reimbursed
-		ev(lab, ann, utc(2024, 3, 16, 9, 0)),  // 6 pending
-		ev(xray, ann, utc(2024, 1, 6, 9, 0)),  // 7 voided
+	lab, xray := e.EventType(t, "LAB", "99.99"), e.EventType(t, "XRAY", "1250.50")
+	bo, ann, cy := e.Caregiver(t, "Bo"), e.Caregiver(t, "Ann"), e.Caregiver(t, "Cy")
+	ids := e.Register(t,
+		testsupport.Event(xray, bo, testsupport.UTC(2024, 3, 1, 10, 0)),  // 0 pending
+		testsupport.Event(lab, bo, testsupport.UTC(2024, 3, 2, 10, 0)),   // 1 voided
+		testsupport.Event(xray, ann, testsupport.UTC(2024, 1, 5, 9, 0)),  // 2 reimbursed
+		testsupport.Event(lab, ann, testsupport.UTC(2024, 1, 20, 9, 0)),  // 3 pending
+		testsupport.Event(lab, bo, testsupport.UTC(2024, 1, 31, 23, 59)), // 4 pending
+		testsupport.Event(lab, ann, testsupport.UTC(2024, 3, 15, 9, 0)),  // 5 reimbursed
+		testsupport.Event(lab, ann, testsupport.UTC(2024, 3, 16, 9, 0)),  // 6 pending
+		testsupport.Event(xray, ann, testsupport.UTC(2024, 1, 6, 9, 0)),  // 7 voided
 	)
-	e.mustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{id(ids[2]), id(ids[5])}))
+	e.MustQuery(t, `mutation($ids: [ID!]!) { reimburseEvents(ids: $ids) { id } }`, nil, client.Var("ids", []string{testsupport.ID(ids[2]), testsupport.ID(ids[5])}))
 	for _, i := range []int{1, 7} {
-		e.mustQuery(t, `mutation($id: ID!) { voidEvent(id: $id, reason: "wrong") { id } }`, nil, client.Var("id", id(ids[i])))
+		e.MustQuery(t, `mutation($id: ID!) { voidEvent(id: $id, reason: "wrong") { id } }`, nil, client.Var("id", testsupport.ID(ids[i])))
 	}
 
 	t.Run("OK all", func(t *testing.T) {
@@ -142,13 +143,13 @@ func TestReport(t *testing.T) {
 				Months []struct{ Month string }
 			}
 		}
-		e.mustQuery(t, `query($cg: [ID!]) { report(caregiverIds: $cg) { totals { eventCount amount { amount } reimbursed { amount } pending { amount } } months { month } } }`,
-			&out, client.Var("cg", []string{id(ann), id(ann)}))
+		e.MustQuery(t, `query($cg: [ID!]) { report(caregiverIds: $cg) { totals { eventCount amount { amount } reimbursed { amount } pending { amount } } months { month } } }`,
+			&out, client.Var("cg", []string{testsupport.ID(ann), testsupport.ID(ann)}))
 		if got := out.Report.Totals.String(); got != "4 1550.47 r1350.49 p199.98" || len(out.Report.Months) != 2 {
 			t.Fatalf("Ann's report = %s over %v", got, out.Report.Months)
 		}
 	})
-	for name, cg := range map[string][]string{"empty list": {}, "caregiver without events": {id(cy)}} {
+	for name, cg := range map[string][]string{"empty list": {}, "caregiver without events": {testsupport.ID(cy)}} {
 		t.Run("OK "+name, func(t *testing.T) {
 			got := e.report(t, client.Var("cg", cg))
 			requireLines(t, got, "total 0 0.00 r0.00 p0.00")
@@ -161,27 +162,27 @@ func TestReport(t *testing.T) {
 		requireLines(t, e.report(t, client.Var("from", "2024-02-01T00:00:00Z"), client.Var("to", "2024-02-01T00:00:00Z")), "total 0 0.00 r0.00 p0.00")
 	})
 	t.Run("ErrUnknownCaregivers", func(t *testing.T) {
-		err := e.mustFail(t, "BAD_USER_INPUT", "caregiverIds", reportQ, client.Var("cg", []string{id(ann), "998", "999"}))
-		if !strings.Contains(err.Message, "998") || !strings.Contains(err.Message, "999") || strings.Contains(err.Message, id(ann)+",") {
+		err := e.MustFail(t, "BAD_USER_INPUT", "caregiverIds", reportQ, client.Var("cg", []string{testsupport.ID(ann), "998", "999"}))
+		if !strings.Contains(err.Message, "998") || !strings.Contains(err.Message, "999") || strings.Contains(err.Message, testsupport.ID(ann)+",") {
 			t.Fatalf("message %q should name 998 and 999 only", err.Message)
 		}
 	})
 	t.Run("ErrTooManyCaregivers", func(t *testing.T) {
 		cg := make([]string, 10001)
 		for i := range cg {
-			cg[i] = id(ann)
+			cg[i] = testsupport.ID(ann)
 		}
-		e.mustFail(t, "BAD_USER_INPUT", "caregiverIds", reportQ, client.Var("cg", cg))
+		e.MustFail(t, "BAD_USER_INPUT", "caregiverIds", reportQ, client.Var("cg", cg))
 	})
 	t.Run("ErrToBeforeFrom", func(t *testing.T) {
-		e.mustFail(t, "BAD_USER_INPUT", "to", reportQ, client.Var("from", "2024-02-01T00:00:00Z"), client.Var("to", "2024-01-01T00:00:00Z"))
+		e.MustFail(t, "BAD_USER_INPUT", "to", reportQ, client.Var("from", "2024-02-01T00:00:00Z"), client.Var("to", "2024-01-01T00:00:00Z"))
 	})
 }
 
 func TestReportLargeTotals(t *testing.T) {
 	e := newEnv(t)
-	big, ann := e.eventType(t, "BIG", "30000000.00"), e.caregiver(t, "Ann")
-	e.register(t, ev(big, ann, utc(2024, 2, 1, 0, 0)), ev(big, ann, utc(2024, 2, 2, 0, 0)), ev(big, ann, utc(2024, 3, 3, 0, 0)))
+	big, ann := e.EventType(t, "BIG", "30000000.00"), e.Caregiver(t, "Ann")
+	e.Register(t, testsupport.Event(big, ann, testsupport.UTC(2024, 2, 1, 0, 0)), testsupport.Event(big, ann, testsupport.UTC(2024, 2, 2, 0, 0)), testsupport.Event(big, ann, testsupport.UTC(2024, 3, 3, 0, 0)))
 	// 9,000,000,000 minor units: past 2^31, so only a Decimal string holds it.
 	requireLines(t, e.report(t),
 		"total 3 90000000.00 r0.00 p90000000.00",
@@ -195,7 +196,7 @@ func TestReportLargeTotals(t *testing.T) {
 	var out struct {
 		ReimbursePending struct{ Total struct{ Amount string } }
 	}
-	e.mustQuery(t, `mutation { reimbursePending(through: "2024-03") { total { amount } } }`, &out)
+	e.MustQuery(t, `mutation { reimbursePending(through: "2024-03") { total { amount } } }`, &out)
 	if got := out.ReimbursePending.Total.Amount; got != "90000000.00" {
 		t.Fatalf("reimbursement total = %q, want 90000000.00", got)
 	}
@@ -207,9 +208,9 @@ func TestReportTimeZoneAndCurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnv(t, func(o *store.Options) { o.TimeZone, o.Currency = loc, "EUR" })
-	xray, ann := e.eventType(t, "XRAY", "10.00"), e.caregiver(t, "Ann")
+	xray, ann := e.EventType(t, "XRAY", "10.00"), e.Caregiver(t, "Ann")
 	// 23:30 UTC on 31 January is 00:30 on 1 February in Stockholm.
-	e.register(t, ev(xray, ann, utc(2024, 1, 31, 22, 59)), ev(xray, ann, utc(2024, 1, 31, 23, 30)))
+	e.Register(t, testsupport.Event(xray, ann, testsupport.UTC(2024, 1, 31, 22, 59)), testsupport.Event(xray, ann, testsupport.UTC(2024, 1, 31, 23, 30)))
 	got := e.report(t)
 	if r := got.Report; r.TimeZone != "Europe/Stockholm" || r.Currency != "EUR" || r.Totals.Amount.Currency != "EUR" {
 		t.Fatalf("report zone %q currency %q/%q, want Europe/Stockholm, EUR", r.TimeZone, r.Currency, r.Totals.Amount.Currency)
@@ -224,7 +225,7 @@ func TestReportTimeZoneAndCurrency(t *testing.T) {
 		"2024-02 Ann XRAY 1 10.00 r0.00 p10.00",
 	)
 	var out struct{ ReimbursePending struct{ EventCount int } }
-	e.mustQuery(t, `mutation { reimbursePending(through: "2024-01") { eventCount } }`, &out)
+	e.MustQuery(t, `mutation { reimbursePending(through: "2024-01") { eventCount } }`, &out)
 	if out.ReimbursePending.EventCount != 1 {
 		t.Fatalf("reimbursePending through January (Stockholm) took %d events, want 1", out.ReimbursePending.EventCount)
 	}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/model"
 	"github.com/reimburse/reimburse/store"
 )
@@ -298,7 +299,7 @@ type binary struct {
 	cmd    *exec.Cmd
 	url    string
 	token  string
-	stderr *syncBuffer
+	stderr *testsupport.SyncBuffer
 	done   chan error
 }
 
@@ -309,7 +310,7 @@ func startBinary(t *testing.T, bin, db string) *binary {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", db, "--rate-limit", "0")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testsupport.SyncBuffer{}, &testsupport.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

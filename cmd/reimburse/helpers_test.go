@@ -15,30 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store/storetest"
 )
 
 // startTimeout bounds how long a test waits for the server to listen.
 const startTimeout = 10 * time.Second
-
-// syncBuffer is a bytes.Buffer that the server goroutine may write while the
-// test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // envFrom returns a getenv that reads only m, so the host's REIMBURSE_*
 // variables never leak into a test.
@@ -77,8 +59,8 @@ func newDB(t testing.TB) string {
 type server struct {
 	URL    string // http://HOST:PORT
 	Token  string // the first-start ADMIN token, "" when none was printed
-	Stdout *syncBuffer
-	Stderr *syncBuffer
+	Stdout *testsupport.SyncBuffer
+	Stderr *testsupport.SyncBuffer
 	stop   func() error
 }
 
@@ -102,7 +84,7 @@ func startServer(t testing.TB, db string, extra ...string) *server {
 func startRun(t testing.TB, args []string, env map[string]string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testsupport.SyncBuffer{}, &testsupport.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, envFrom(env), stdout, stderr) }()
 
@@ -205,7 +187,14 @@ func (r *gqlResponse) code() string {
 // post sends a GraphQL POST with token as bearer (none when "").
 func post(t testing.TB, base, token, query string, vars map[string]any) *gqlResponse {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return postJSON(t, base, token, map[string]any{"query": query, "variables": vars})
+}
+
+// postJSON sends payload, JSON-encoded, as a GraphQL POST with token as
+// bearer (none when "").
+func postJSON(t testing.TB, base, token string, payload map[string]any) *gqlResponse {
+	t.Helper()
+	body, err := json.Marshal(payload)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -140,16 +138,7 @@ func (w *walkthrough) runGraphQL(t *testing.T, text string) int {
 // postOperation sends a whole document and the name of the operation to run.
 func postOperation(t *testing.T, base, token, query, name string) *gqlResponse {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "operationName": name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return do(t, req, token)
+	return postJSON(t, base, token, map[string]any{"query": query, "operationName": name})
 }
 
 // tokenPlaceholder is what the README's export line holds in place of the

@@ -16,6 +16,7 @@ import (
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
 	"github.com/reimburse/reimburse/internal/metrics"
+	"github.com/reimburse/reimburse/internal/testsupport"
 	"github.com/reimburse/reimburse/store"
 	"github.com/reimburse/reimburse/store/storetest"
 )
@@ -24,7 +25,7 @@ import (
 type obsEnv struct {
 	srv    *httptest.Server
 	reg    *prometheus.Registry
-	log    *syncBuffer
+	log    *testsupport.SyncBuffer
 	secret string
 	store  *store.Store
 }
@@ -45,7 +46,7 @@ func newObsEnv(t *testing.T, opts ...func(*httpapi.Options)) *obsEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	buf := &syncBuffer{}
+	buf := &testsupport.SyncBuffer{}
 	opt := httpapi.Options{Store: s, Logger: slog.New(slog.NewTextHandler(buf, nil)), Metrics: m}
 	for _, o := range opts {
 		o(&opt)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/reimburse/reimburse/graph"
 	"github.com/reimburse/reimburse/internal/httpapi"
+	"github.com/reimburse/reimburse/internal/testsupport"
 )
 
 // fakeClock is a clock that moves only when the test says so.
@@ -35,19 +36,19 @@ func TestRateLimitClock(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC)}
 	lim := httpapi.NewRateLimiter(0.5, 3) // a request per 2 s, bursts of 3
 	lim.Now = clock.Now
-	e := newEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: lim})
-	body := gqlBody(t, `{ eventTypes { id } }`, nil)
+	e := testsupport.NewEnvHTTP(t, graph.Options{}, httpapi.Options{RateLimiter: lim})
+	body := testsupport.GQLBody(t, `{ eventTypes { id } }`, nil)
 	// send makes n requests, which must have status want; the refusals
 	// must say to retry after retry seconds.
 	send := func(n, want int, retry string) {
 		t.Helper()
 		for i := range n {
-			r := e.raw(t, body, e.authed())
+			r := e.Raw(t, body, e.Authed())
 			if r.Status != want {
 				t.Fatalf("request %d of %d: status %d, want %d (errors %+v)", i+1, n, r.Status, want, r.Errors)
 			}
 			if want == http.StatusTooManyRequests {
-				requireLimit(t, r, want, "RATE_LIMITED", "retry after "+retry+" s")
+				testsupport.RequireLimit(t, r, want, "RATE_LIMITED", "retry after "+retry+" s")
 				if got := r.Header.Get("Retry-After"); got != retry {
 					t.Fatalf("Retry-After %q, want %q", got, retry)
 				}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"github.com/reimburse/reimburse/internal/reports"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -100,13 +101,19 @@ func caregiverConnection(cgs []model.Caregiver, more bool) *gqlmodel.CaregiverCo
 func (r *Resolver) prefetchReport(ctx context.Context, rep *model.Report) {
 	l := loadersFrom(ctx)
 	if selects(ctx, "months.caregivers.caregiver") {
-		var ids []int64
+		ids := make(map[int64]bool)
 		for _, m := range rep.Months {
 			for _, c := range m.Caregivers {
-				ids = append(ids, c.CaregiverID)
+				ids[c.CaregiverID] = true
 			}
 		}
-		prefetch(ctx, l.Caregiver, r.Store.FindCaregiversByIDs, caregiverID, ids)
+		// Loaded as the fast path and the CSV export load a report's
+		// caregivers; on an error each Load queries and reports it itself.
+		if cgs, err := reports.Caregivers(ctx, r.Store, ids); err == nil {
+			for id, c := range cgs {
+				l.Caregiver.Prime(ctx, id, c)
+			}
+		}
 	}
 	if selects(ctx, "months.caregivers.byEventType.eventType") {
 		var ids []int64

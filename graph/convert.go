@@ -2,11 +2,11 @@ package graph
 
 import (
 	"context"
-	"github.com/reimburse/reimburse/internal/reports"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/reimburse/reimburse/graph/gqlmodel"
+	"github.com/reimburse/reimburse/internal/reports"
 	"github.com/reimburse/reimburse/internal/reqctx"
 	"github.com/reimburse/reimburse/model"
 	"github.com/vektah/gqlparser/v2/ast"

@@ -1,12 +1,7 @@
 package model_test
 
 import (
-	"archive/zip"
-	"errors"
-	"io/fs"
-	"path/filepath"
-	"runtime"
-	"strings"
+	"github.com/reimburse/reimburse/internal/testsupport/zones"
 	"testing"
 	"time"
 	_ "time/tzdata" // LoadLocation works even where the host has no zoneinfo
@@ -14,36 +9,11 @@ import (
 	"github.com/reimburse/reimburse/model"
 )
 
-// tzdataZones lists the zone names of Go's tzdata: the zoneinfo.zip that
-// ships in GOROOT. time/tzdata embeds the same data but not a list of names.
-func tzdataZones(t *testing.T) []string {
-	t.Helper()
-	path := filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip")
-	r, err := zip.OpenReader(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("no zone list: %s is absent (GOROOT %q)", path, runtime.GOROOT())
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var names []string
-	for _, f := range r.File {
-		if !strings.HasSuffix(f.Name, "/") {
-			names = append(names, f.Name)
-		}
-	}
-	if len(names) < 300 {
-		t.Fatalf("%s lists only %d zones", path, len(names))
-	}
-	return names
-}
-
 // TestMonthStartEveryZone checks the month-start rule in every zone of the
 // tzdata for every month of 1970-2037 (the issue asks for 2005-2030): Start is the first instant whose
 // local date is the 1st, and MonthOf changes exactly there.
 func TestMonthStartEveryZone(t *testing.T) {
-	for _, name := range tzdataZones(t) {
+	for _, name := range zones.TZData(t) {
 		loc, err := time.LoadLocation(name)
 		if err != nil {
 			t.Fatalf("zone %s: %v", name, err)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"github.com/reimburse/reimburse/internal/testsupport/zones"
 	"hash/fnv"
 	"math/rand/v2"
 	"slices"
@@ -73,7 +74,7 @@ func monthStartTransitions(loc *time.Location) (near []transition, sig string) {
 func TestReportTransitionZones(t *testing.T) {
 	seen := map[string]string{}
 	tested := 0
-	for _, name := range tzdataZones(t) {
+	for _, name := range zones.TZData(t) {
 		loc := mustZone(t, name)
 		near, sig := monthStartTransitions(loc)
 		if len(near) == 0 {

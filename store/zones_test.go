@@ -1,13 +1,7 @@
 package store_test
 
 import (
-	"archive/zip"
-	"errors"
-	"io/fs"
-	"path/filepath"
-	"runtime"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -92,31 +86,6 @@ func boundaryInstants(loc *time.Location, first model.YearMonth, n int) []time.T
 	}
 	slices.SortFunc(out, time.Time.Compare)
 	return out
-}
-
-// tzdataZones lists the zone names of Go's tzdata (the zoneinfo.zip in
-// GOROOT; time/tzdata embeds the same zones but no list of them).
-func tzdataZones(t *testing.T) []string {
-	t.Helper()
-	path := filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip")
-	r, err := zip.OpenReader(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("no zone list: %s is absent (GOROOT %q)", path, runtime.GOROOT())
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var names []string
-	for _, f := range r.File {
-		if !strings.HasSuffix(f.Name, "/") {
-			names = append(names, f.Name)
-		}
-	}
-	if len(names) < 300 {
-		t.Fatalf("%s lists only %d zones", path, len(names))
-	}
-	return names
 }
 
 // TestMonthOfReference shows that the tests' month reference is the local
